@@ -1,0 +1,60 @@
+# SeatMeter — build, test, demo, bench, fuzz, install.
+# Every target that needs system packages installs the missing ones first (Debian 12, as root).
+
+SWIFT        ?= swift
+PREFIX       ?= /usr/local
+DESTDIR      ?=
+CONFIGURATION ?= debug
+APT_BUILD    := libcurl4-openssl-dev pkg-config libsqlite3-dev
+APT_TEST     := dovecot-imapd python3-aiosmtpd openssl
+APT_BENCH    := python3
+
+.PHONY: all build release test demo bench fuzz install deps-build deps-test clean
+
+all: build
+
+# Installs only the packages that are missing; needs root (apt-get) when something is.
+define apt_install
+	@missing=""; for p in $(1); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing:$$missing"; \
+	  if [ "$$(id -u)" != 0 ]; then echo "error: missing packages ($$missing); run as root or: sudo apt-get install$$missing" >&2; exit 1; fi; \
+	  DEBIAN_FRONTEND=noninteractive apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	fi
+endef
+
+deps-build:
+	$(call apt_install,$(APT_BUILD))
+
+deps-test: deps-build
+	$(call apt_install,$(APT_TEST))
+	@# Dovecot's packaged system service is not used by the tests (each test starts a private instance).
+	@systemctl disable --now dovecot >/dev/null 2>&1 || true
+
+build: deps-build
+	$(SWIFT) build
+
+release: deps-build
+	$(SWIFT) build -c release
+
+test: deps-test
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+
+demo: deps-test release
+	scripts/demo.sh
+
+bench: deps-test release
+	scripts/bench.sh
+
+fuzz: deps-build
+	scripts/fuzz.sh $(FUZZ_SECONDS)
+
+install: release
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)/etc/systemd/system $(DESTDIR)/etc/seatmeter
+	install -m 0755 .build/release/seatmeter $(DESTDIR)$(PREFIX)/bin/seatmeter
+	install -m 0644 systemd/seatmeter.service $(DESTDIR)/etc/systemd/system/seatmeter.service
+	test -e $(DESTDIR)/etc/seatmeter/seatmeter.yaml || install -m 0640 config/seatmeter.example.yaml $(DESTDIR)/etc/seatmeter/seatmeter.yaml
+
+clean:
+	rm -rf .build

@@ -1,0 +1,67 @@
+// swift-tools-version: 6.2
+import PackageDescription
+
+let package = Package(
+    name: "seatmeter",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "seatmeter", targets: ["seatmeter"])
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+    ],
+    targets: [
+        // libcurl through pkg-config; typed wrappers for the variadic setopt/getinfo live in shim.h.
+        .systemLibrary(
+            name: "CCurl",
+            pkgConfig: "libcurl",
+            providers: [.apt(["libcurl4-openssl-dev"])]
+        ),
+        // Pure: header parsing, identities, classification, report model. No I/O, no libcurl, no GRDB.
+        .target(name: "SeatMeterCore"),
+        // The only importer of CCurl: IMAP over connect-only sessions, SMTP delivery.
+        .target(name: "SeatMeterCurl", dependencies: ["CCurl", "SeatMeterCore"]),
+        // The only importer of GRDB: the ledger.
+        .target(
+            name: "SeatMeterStore",
+            dependencies: ["SeatMeterCore", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
+        // Application: configuration, sync/import orchestration, the commands' logic.
+        .target(
+            name: "SeatMeterDaemon",
+            dependencies: [
+                "SeatMeterCore", "SeatMeterCurl", "SeatMeterStore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Yams", package: "Yams"),
+            ]
+        ),
+        .executableTarget(
+            name: "seatmeter",
+            dependencies: [
+                "SeatMeterDaemon", "SeatMeterCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // Starts real servers (Dovecot, the aiosmtpd sink) on 127.0.0.1 for the tests; writes Maildirs.
+        .target(name: "TestSupport", dependencies: ["SeatMeterCore"], path: "Tests/TestSupport"),
+        .testTarget(name: "SeatMeterCoreTests", dependencies: ["SeatMeterCore", "TestSupport"]),
+        .testTarget(name: "SeatMeterStoreTests", dependencies: ["SeatMeterStore", "SeatMeterCore", "TestSupport"]),
+        .testTarget(
+            name: "IntegrationTests",
+            dependencies: ["SeatMeterCurl", "SeatMeterStore", "SeatMeterDaemon", "SeatMeterCore", "TestSupport"]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)
+
+for target in package.targets where target.type != .system {
+    target.swiftSettings = (target.swiftSettings ?? []) + [
+        .enableUpcomingFeature("ExistentialAny"),
+        .enableUpcomingFeature("MemberImportVisibility"),
+        .enableUpcomingFeature("InternalImportsByDefault"),
+    ]
+}
