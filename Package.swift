@@ -50,6 +50,7 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["SeatMeterCore"], path: "Tests/TestSupport"),
         .testTarget(name: "SeatMeterCoreTests", dependencies: ["SeatMeterCore", "TestSupport"]),
         .testTarget(name: "SeatMeterStoreTests", dependencies: ["SeatMeterStore", "SeatMeterCore", "TestSupport"]),
+        .testTarget(name: "SeatMeterDaemonTests", dependencies: ["SeatMeterDaemon", "SeatMeterCore", "TestSupport"]),
         .testTarget(
             name: "IntegrationTests",
             dependencies: ["SeatMeterCurl", "SeatMeterStore", "SeatMeterDaemon", "SeatMeterCore", "TestSupport"]

@@ -1,0 +1,418 @@
+import Foundation
+
+/// The whole configuration file (see `config/seatmeter.example.yaml` and DESIGN.md § Configuration).
+package struct SeatMeterConfiguration: Sendable {
+    /// Absolute path of the file this was loaded from.
+    package var file: String
+    package var ledgerPath: String
+    package var accounts: [AccountConfiguration]
+    package var organization: OrganizationConfiguration
+    package var licensing: LicensingConfiguration
+    package var report: ReportConfiguration
+    package var smtp: SMTPConfiguration?
+    /// `log_level`: trace, debug, info, notice, warning, error, critical.
+    package var logLevel: String
+
+    package var directory: String { (file as NSString).deletingLastPathComponent }
+}
+
+/// Where a secret comes from: a file (systemd credentials) or an environment variable. Never inline.
+package enum SecretSource: Sendable, Equatable {
+    case file(String)
+    case environment(String)
+
+    /// Reads the secret, without its trailing newline.
+    package func read(environment: [String: String] = ProcessInfo.processInfo.environment) throws(ConfigurationError)
+        -> String
+    {
+        switch self {
+        case .file(let path):
+            guard let data = FileManager.default.contents(atPath: path) else {
+                throw ConfigurationError(keyPath: "", message: "cannot read the secret file \(path)")
+            }
+            var text = String(decoding: data, as: UTF8.self)
+            while text.hasSuffix("\n") || text.hasSuffix("\r") { text.removeLast() }
+            return text
+        case .environment(let name):
+            guard let value = environment[name], !value.isEmpty else {
+                throw ConfigurationError(keyPath: "", message: "the environment variable \(name) is not set")
+            }
+            return value
+        }
+    }
+
+    package var displayName: String {
+        switch self {
+        case .file(let path): "file \(path)"
+        case .environment(let name): "environment variable \(name)"
+        }
+    }
+}
+
+/// One IMAP mailbox to read (`accounts[]`).
+package struct AccountConfiguration: Sendable {
+    package var name: String
+    package var url: String
+    package var username: String
+    package var password: SecretSource
+    package var caFile: String?
+    package var pinnedPublicKey: String?
+    package var allowInsecure: Bool
+    package var incomingFolders: [String]
+    package var outgoingFolders: [String]
+    package var pollInterval: Duration
+    package var timeout: Duration
+
+    package var host: String { URLComponents(string: url)?.host ?? "" }
+}
+
+/// `organization:`: who is who.
+package struct OrganizationConfiguration: Sendable {
+    package var helpdeskAddresses: [String] = []
+    package var internalDomains: [String] = []
+    package var countExternal = false
+    package var agentAddresses: [String] = []
+    package var agentDomains: [String] = []
+    /// `agents.file`, resolved: one address per line, or a CSV with an email column.
+    package var agentsFile: String?
+    package var aliases: [String: String] = [:]
+    package var aliasesFile: String?
+    package var ignore: [String] = []
+    package var foldPlusTags = false
+    package var foldLocalPartCase = true
+    package var ownershipRules: [OwnershipRuleConfiguration] = []
+    /// Fraction of users (0...1) below which on-behalf submitting counts as "only a few".
+    package var onBehalfThreshold = 0.10
+}
+
+/// `organization.ownership_rules[]`: a subject pattern that names an issue's owner.
+package struct OwnershipRuleConfiguration: Sendable {
+    package var name: String
+    package var subjectPattern: String
+}
+
+/// `licensing:`.
+package struct LicensingConfiguration: Sendable {
+    package enum Billing: String, Sendable { case monthly, annual }
+    package var window: Duration = .seconds(90 * 86_400)
+    package var currency = "USD"
+    package var teamPricePerUser: Double?
+    package var supportPricePerAgent: Double?
+    package var billing: Billing = .monthly
+}
+
+/// `report:`.
+package struct ReportConfiguration: Sendable {
+    package var schedule = "mon 07:00"
+    package var timezone: String?
+    package var from: String?
+    package var recipients: [String] = []
+    package var formats: [String] = ["html", "csv"]
+}
+
+/// `smtp:`.
+package struct SMTPConfiguration: Sendable {
+    package var url: String
+    package var username: String?
+    package var password: SecretSource?
+    package var caFile: String?
+    package var allowInsecure: Bool
+}
+
+// MARK: - Loading
+
+extension SeatMeterConfiguration {
+    /// Loads and validates a configuration file. Relative paths resolve against the file's directory;
+    /// relative `password_file` names against `$CREDENTIALS_DIRECTORY` when systemd sets it.
+    package static func load(
+        path: String, environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws(ConfigurationError) -> SeatMeterConfiguration {
+        let absolute = URL(fileURLWithPath: path).standardizedFileURL.path
+        guard let data = FileManager.default.contents(atPath: absolute) else {
+            let exists = FileManager.default.fileExists(atPath: absolute)
+            throw ConfigurationError(
+                keyPath: "", message: exists ? "cannot read \(absolute)" : "no configuration file at \(absolute)")
+        }
+        return try parse(yaml: String(decoding: data, as: UTF8.self), file: absolute, environment: environment)
+    }
+
+    package static func parse(
+        yaml: String, file: String, environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws(ConfigurationError) -> SeatMeterConfiguration {
+        var root = try YAMLReader.document(yaml)
+        let directory = (file as NSString).deletingLastPathComponent
+        let paths = PathResolver(directory: directory, credentialsDirectory: environment["CREDENTIALS_DIRECTORY"])
+
+        let defaultLedger = environment["STATE_DIRECTORY"].map { ($0.split(separator: ":").first.map(String.init) ?? $0) + "/seatmeter.sqlite" }
+            ?? directory + "/seatmeter.sqlite"
+        let ledger = try root.string("ledger").map { paths.file($0) } ?? defaultLedger
+        let logLevel = try root.string("log_level") ?? "info"
+        let levels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
+        guard levels.contains(logLevel) else {
+            throw ConfigurationError(keyPath: "log_level", message: "expected one of \(levels.joined(separator: ", "))")
+        }
+
+        var accounts: [AccountConfiguration] = []
+        for var reader in try root.sections("accounts") ?? [] {
+            accounts.append(try parseAccount(&reader, paths: paths))
+        }
+        var names: Set<String> = []
+        for (index, account) in accounts.enumerated() where !names.insert(account.name).inserted {
+            throw ConfigurationError(keyPath: "accounts[\(index)].name", message: "\"\(account.name)\" is used twice")
+        }
+
+        var organization = OrganizationConfiguration()
+        if var reader = try root.section("organization") {
+            organization = try parseOrganization(&reader, paths: paths)
+        }
+        var licensing = LicensingConfiguration()
+        if var reader = try root.section("licensing") {
+            licensing = try parseLicensing(&reader)
+        }
+        var report = ReportConfiguration()
+        if var reader = try root.section("report") {
+            report = try parseReport(&reader)
+        }
+        var smtp: SMTPConfiguration?
+        if var reader = try root.section("smtp") {
+            smtp = try parseSMTP(&reader, paths: paths)
+        }
+        try root.rejectUnknownKeys()
+        return SeatMeterConfiguration(
+            file: file, ledgerPath: ledger, accounts: accounts, organization: organization, licensing: licensing,
+            report: report, smtp: smtp, logLevel: logLevel)
+    }
+
+    private static func parseAccount(_ reader: inout YAMLReader, paths: PathResolver) throws(ConfigurationError)
+        -> AccountConfiguration
+    {
+        let name = try reader.requiredString("name")
+        let url = try reader.requiredString("url")
+        guard let components = URLComponents(string: url), let scheme = components.scheme?.lowercased(),
+            scheme == "imap" || scheme == "imaps", let host = components.host, !host.isEmpty
+        else {
+            throw ConfigurationError(
+                keyPath: reader.keyPath("url"), message: "expected imaps://host[:port] or imap://host[:port], got \"\(url)\"")
+        }
+        if !components.path.isEmpty && components.path != "/" {
+            throw ConfigurationError(
+                keyPath: reader.keyPath("url"), message: "give the folders under folders:, not in the URL")
+        }
+        let username = try reader.requiredString("username")
+        let password = try secret(&reader, paths: paths, required: true)
+        let auth = try reader.string("auth") ?? "password"
+        guard auth == "password" else {
+            throw ConfigurationError(
+                keyPath: reader.keyPath("auth"),
+                message: auth == "oauth2" ? "oauth2 is not supported by this version yet; use password" : "expected password")
+        }
+        let caFile = try reader.string("ca_file").map { paths.file($0) }
+        let pinned = try reader.string("pinned_public_key")
+        if let pinned, !pinned.hasPrefix("sha256//") {
+            throw ConfigurationError(keyPath: reader.keyPath("pinned_public_key"), message: "expected sha256//BASE64")
+        }
+        let allowInsecure = try reader.bool("allow_insecure") ?? false
+        if allowInsecure && !Loopback.isLoopback(host: host) {
+            throw ConfigurationError(
+                keyPath: reader.keyPath("allow_insecure"),
+                message: "plain IMAP without TLS is only allowed to loopback hosts, not \(host)")
+        }
+        var incoming = ["INBOX"]
+        var outgoing: [String] = []
+        if var folders = try reader.section("folders") {
+            incoming = try folders.strings("incoming") ?? incoming
+            outgoing = try folders.strings("outgoing") ?? []
+            try folders.rejectUnknownKeys()
+        }
+        if incoming.isEmpty && outgoing.isEmpty {
+            throw ConfigurationError(keyPath: reader.keyPath("folders"), message: "names no folder to read")
+        }
+        let poll = try reader.duration("poll_interval") ?? .seconds(300)
+        let timeout = try reader.duration("timeout") ?? .seconds(60)
+        guard timeout > .zero else {
+            throw ConfigurationError(keyPath: reader.keyPath("timeout"), message: "must be greater than 0")
+        }
+        try reader.rejectUnknownKeys()
+        guard let password else { throw ConfigurationError(keyPath: reader.path, message: "unreachable") }
+        return AccountConfiguration(
+            name: name, url: url, username: username, password: password, caFile: caFile, pinnedPublicKey: pinned,
+            allowInsecure: allowInsecure, incomingFolders: incoming, outgoingFolders: outgoing, pollInterval: poll,
+            timeout: timeout)
+    }
+
+    private static func secret(_ reader: inout YAMLReader, paths: PathResolver, required: Bool)
+        throws(ConfigurationError) -> SecretSource?
+    {
+        let file = try reader.string("password_file")
+        let env = try reader.string("password_env")
+        if reader.node("password") != nil {
+            throw ConfigurationError(
+                keyPath: reader.keyPath("password"),
+                message: "passwords are never written in the configuration; use password_file or password_env")
+        }
+        switch (file, env) {
+        case (let file?, nil): return .file(paths.secret(file))
+        case (nil, let env?): return .environment(env)
+        case (nil, nil):
+            if required {
+                throw ConfigurationError(keyPath: reader.path, message: "needs password_file or password_env")
+            }
+            return nil
+        case (_?, _?):
+            throw ConfigurationError(keyPath: reader.path, message: "give password_file or password_env, not both")
+        }
+    }
+
+    private static func parseOrganization(_ reader: inout YAMLReader, paths: PathResolver) throws(ConfigurationError)
+        -> OrganizationConfiguration
+    {
+        var org = OrganizationConfiguration()
+        org.helpdeskAddresses = try reader.strings("helpdesk_addresses") ?? []
+        org.internalDomains = try reader.strings("internal_domains") ?? []
+        org.countExternal = try reader.bool("count_external") ?? false
+        if var agents = try reader.section("agents") {
+            org.agentAddresses = try agents.strings("addresses") ?? []
+            org.agentDomains = try agents.strings("domains") ?? []
+            org.agentsFile = try agents.string("file").map { paths.file($0) }
+            try agents.rejectUnknownKeys()
+        }
+        org.aliases = try reader.stringMap("aliases") ?? [:]
+        org.aliasesFile = try reader.string("aliases_file").map { paths.file($0) }
+        org.ignore = try reader.strings("ignore") ?? []
+        org.foldPlusTags = try reader.bool("fold_plus_tags") ?? false
+        org.foldLocalPartCase = try reader.bool("fold_local_part_case") ?? true
+        for var rule in try reader.sections("ownership_rules") ?? [] {
+            let name = try rule.string("name") ?? "rule \(org.ownershipRules.count + 1)"
+            let pattern = try rule.requiredString("subject")
+            do {
+                _ = try NSRegularExpression(pattern: pattern)
+            } catch {
+                throw ConfigurationError(keyPath: rule.keyPath("subject"), message: "not a valid regular expression")
+            }
+            try rule.rejectUnknownKeys()
+            org.ownershipRules.append(OwnershipRuleConfiguration(name: name, subjectPattern: pattern))
+        }
+        if let text = try reader.string("on_behalf_threshold") {
+            guard let value = Fraction.parse(text) else {
+                throw ConfigurationError(
+                    keyPath: reader.keyPath("on_behalf_threshold"), message: "expected a share like 10% or 0.1")
+            }
+            org.onBehalfThreshold = value
+        }
+        try reader.rejectUnknownKeys()
+        return org
+    }
+
+    private static func parseLicensing(_ reader: inout YAMLReader) throws(ConfigurationError) -> LicensingConfiguration {
+        var licensing = LicensingConfiguration()
+        licensing.window = try reader.duration("window") ?? licensing.window
+        if licensing.window < .seconds(86_400) {
+            throw ConfigurationError(keyPath: reader.keyPath("window"), message: "must be at least 1d")
+        }
+        licensing.currency = try reader.string("currency") ?? licensing.currency
+        for key in ["team_price_per_user", "support_price_per_agent"] {
+            let value = try reader.number(key)
+            if let value, value < 0 {
+                throw ConfigurationError(keyPath: reader.keyPath(key), message: "must not be negative")
+            }
+            let price = (value ?? 0) > 0 ? value : nil
+            if key == "team_price_per_user" { licensing.teamPricePerUser = price } else { licensing.supportPricePerAgent = price }
+        }
+        if let billing = try reader.string("billing") {
+            guard let value = LicensingConfiguration.Billing(rawValue: billing) else {
+                throw ConfigurationError(keyPath: reader.keyPath("billing"), message: "expected monthly or annual")
+            }
+            licensing.billing = value
+        }
+        try reader.rejectUnknownKeys()
+        return licensing
+    }
+
+    private static func parseReport(_ reader: inout YAMLReader) throws(ConfigurationError) -> ReportConfiguration {
+        var report = ReportConfiguration()
+        report.schedule = try reader.string("schedule") ?? report.schedule
+        report.timezone = try reader.string("timezone")
+        if let zone = report.timezone, TimeZone(identifier: zone) == nil {
+            throw ConfigurationError(keyPath: reader.keyPath("timezone"), message: "unknown time zone \"\(zone)\"")
+        }
+        report.from = try reader.string("from")
+        report.recipients = try reader.strings("recipients") ?? []
+        report.formats = try reader.strings("formats") ?? report.formats
+        let known = ["text", "markdown", "html", "csv", "json"]
+        for (index, format) in report.formats.enumerated() where !known.contains(format) {
+            throw ConfigurationError(
+                keyPath: reader.keyPath("formats") + "[\(index)]",
+                message: "unknown format \"\(format)\" (expected \(known.joined(separator: ", ")))")
+        }
+        try reader.rejectUnknownKeys()
+        return report
+    }
+
+    private static func parseSMTP(_ reader: inout YAMLReader, paths: PathResolver) throws(ConfigurationError)
+        -> SMTPConfiguration
+    {
+        let url = try reader.requiredString("url")
+        guard let components = URLComponents(string: url), let scheme = components.scheme?.lowercased(),
+            scheme == "smtp" || scheme == "smtps", let host = components.host, !host.isEmpty
+        else {
+            throw ConfigurationError(
+                keyPath: reader.keyPath("url"), message: "expected smtps://host[:port] or smtp://host[:port]")
+        }
+        let username = try reader.string("username")
+        let password = try secret(&reader, paths: paths, required: username != nil)
+        let caFile = try reader.string("ca_file").map { paths.file($0) }
+        let allowInsecure = try reader.bool("allow_insecure") ?? false
+        if allowInsecure && !Loopback.isLoopback(host: host) {
+            throw ConfigurationError(
+                keyPath: reader.keyPath("allow_insecure"),
+                message: "plain SMTP without TLS is only allowed to loopback hosts, not \(host)")
+        }
+        try reader.rejectUnknownKeys()
+        return SMTPConfiguration(
+            url: url, username: username, password: password, caFile: caFile, allowInsecure: allowInsecure)
+    }
+}
+
+/// Resolves relative paths in the configuration.
+struct PathResolver {
+    var directory: String
+    var credentialsDirectory: String?
+
+    func file(_ path: String) -> String {
+        path.hasPrefix("/") ? path : (directory as NSString).appendingPathComponent(path)
+    }
+
+    /// Secret files: relative names are systemd credentials when `$CREDENTIALS_DIRECTORY` is set.
+    func secret(_ path: String) -> String {
+        if path.hasPrefix("/") { return path }
+        if let credentialsDirectory, !credentialsDirectory.isEmpty {
+            return (credentialsDirectory as NSString).appendingPathComponent(path)
+        }
+        return file(path)
+    }
+}
+
+/// Shares written as `10%` or `0.1`.
+package enum Fraction {
+    package static func parse(_ text: String) -> Double? {
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        let value: Double?
+        if trimmed.hasSuffix("%") {
+            value = Double(trimmed.dropLast().trimmingCharacters(in: .whitespaces)).map { $0 / 100 }
+        } else {
+            value = Double(trimmed)
+        }
+        guard let value, value >= 0, value <= 1 else { return nil }
+        return value
+    }
+}
+
+/// Loopback hosts: the only ones plain (unencrypted) connections may go to.
+package enum Loopback {
+    package static func isLoopback(host: String) -> Bool {
+        let host = host.lowercased().trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+        if host == "localhost" || host == "::1" { return true }
+        let parts = host.split(separator: ".", omittingEmptySubsequences: false)
+        return parts.count == 4 && parts[0] == "127" && parts.allSatisfy { UInt8($0) != nil }
+    }
+}

@@ -1,0 +1,52 @@
+import ArgumentParser
+import Foundation
+import SeatMeterDaemon
+
+struct CheckConfigCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "check-config",
+        abstract: "Validate the configuration file: unknown keys, wrong types, missing files and secrets."
+    )
+
+    @OptionGroup var options: ConfigOptions
+
+    func run() throws {
+        let (configuration, _) = try options.load()
+        var problems: [String] = []
+        var warnings: [String] = []
+        for (index, account) in configuration.accounts.enumerated() {
+            SecretCheck.check(account.password, keyPath: "accounts[\(index)]", problems: &problems, warnings: &warnings)
+            if let ca = account.caFile, !FileManager.default.isReadableFile(atPath: ca) {
+                problems.append("accounts[\(index)].ca_file: cannot read \(ca)")
+            }
+        }
+        if let smtp = configuration.smtp, let password = smtp.password {
+            SecretCheck.check(password, keyPath: "smtp", problems: &problems, warnings: &warnings)
+        }
+        for file in [configuration.organization.agentsFile, configuration.organization.aliasesFile].compactMap({ $0 })
+        where !FileManager.default.isReadableFile(atPath: file) {
+            problems.append("organization: cannot read \(file)")
+        }
+        for warning in warnings { print("warning: \(warning)") }
+        for problem in problems { print("error: \(problem)") }
+        if !problems.isEmpty { throw ExitCode(1) }
+        print("\(configuration.file): OK (\(configuration.accounts.count) account(s), ledger \(configuration.ledgerPath))")
+    }
+}
+
+enum SecretCheck {
+    static func check(_ secret: SecretSource, keyPath: String, problems: inout [String], warnings: inout [String]) {
+        do {
+            _ = try secret.read()
+        } catch {
+            problems.append("\(keyPath): \(error.message)")
+            return
+        }
+        if case .file(let path) = secret,
+            let attributes = try? FileManager.default.attributesOfItem(atPath: path),
+            let mode = attributes[.posixPermissions] as? Int, mode & 0o077 != 0
+        {
+            warnings.append("\(keyPath): \(path) is readable by group or others (mode \(String(mode, radix: 8))); chmod 600 it")
+        }
+    }
+}
