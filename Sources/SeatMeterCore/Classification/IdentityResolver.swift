@@ -26,7 +26,8 @@ package struct IdentityResolver: Sendable, Hashable {
         self.foldLocalPartCase = foldLocalPartCase
         self.foldPlusTags = foldPlusTags
         var direct: [String: String] = [:]
-        for (key, value) in aliases {
+        var configuredKey: [String: String] = [:]
+        for (key, value) in aliases.sorted(by: { $0.key < $1.key }) {
             let from = Self.normalize(key, foldLocalPartCase: foldLocalPartCase, foldPlusTags: foldPlusTags)
             let to = Self.normalize(value, foldLocalPartCase: foldLocalPartCase, foldPlusTags: foldPlusTags)
             guard from.contains("@"), to.contains("@") else {
@@ -40,6 +41,7 @@ package struct IdentityResolver: Sendable, Hashable {
                     message: "\(from) is an alias of both \(existing) and \(to)")
             }
             direct[from] = to
+            configuredKey[from] = key
         }
         var resolved: [String: String] = [:]
         resolved.reserveCapacity(direct.count)
@@ -53,7 +55,7 @@ package struct IdentityResolver: Sendable, Hashable {
                 }
                 if seen.contains(next) {
                     throw ClassificationRulesError(
-                        key: "organization.aliases.\(start)",
+                        key: "organization.aliases.\(configuredKey[start] ?? start)",
                         message: "alias cycle: " + (seen + [next]).joined(separator: " → "))
                 }
                 seen.append(next)
