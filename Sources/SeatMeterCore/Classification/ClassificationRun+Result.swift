@@ -150,7 +150,7 @@ extension ClassificationRun {
     }
 
     private func evidence(_ tracker: Tracker, _ kind: Track) -> [Evidence] {
-        tracker.top.map { entry in
+        tracker.sortedTop.map { entry in
             let message = observations[Int(entry.observation)]
             let location = entry.location >= 0 ? message.locations[Int(entry.location)] : nil
             return Evidence(

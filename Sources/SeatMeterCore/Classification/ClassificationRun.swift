@@ -30,24 +30,36 @@ struct ClassificationRun {
         }
     }
 
-    /// Count plus the most recent ``Classifier/evidenceLimit`` entries, most recent first.
+    /// Count plus the most recent ``Classifier/evidenceLimit`` entries (unordered while running: the least
+    /// recent is replaced; ``sortedTop`` orders them most recent first).
     struct Tracker {
         var count: Int32 = 0
         var lastObservation: Int32 = -1
+        var leastRecent = 0
         var top: [Entry] = []
 
         mutating func add(_ entry: Entry) {
             if lastObservation == entry.observation { return }  // one message counts once per reason
             lastObservation = entry.observation
             count += 1
-            if top.count == Classifier.evidenceLimit {
-                guard let last = top.last, entry.isMoreRecent(than: last) else { return }
-                top.removeLast()
+            if top.count < Classifier.evidenceLimit {
+                if top.isEmpty { top.reserveCapacity(Classifier.evidenceLimit) }
+                top.append(entry)
+                if top.count == Classifier.evidenceLimit { findLeastRecent() }
+                return
             }
-            var index = top.count
-            while index > 0, entry.isMoreRecent(than: top[index - 1]) { index -= 1 }
-            top.insert(entry, at: index)
+            guard entry.isMoreRecent(than: top[leastRecent]) else { return }
+            top[leastRecent] = entry
+            findLeastRecent()
         }
+
+        private mutating func findLeastRecent() {
+            var least = 0
+            for index in 1..<top.count where top[least].isMoreRecent(than: top[index]) { least = index }
+            leastRecent = least
+        }
+
+        var sortedTop: [Entry] { top.sorted { $0.isMoreRecent(than: $1) } }
     }
 
     enum AddressExclusion {
@@ -67,6 +79,7 @@ struct ClassificationRun {
         let exclusion: AddressExclusion?
         let roster: RosterMatch?
         let isHelpdesk: Bool
+        let isExcluded: Bool
         var name = ""
         var nameRank = -Double.infinity
         var first = Double.infinity
@@ -156,7 +169,9 @@ struct ClassificationRun {
         }
         var isHelpdesk = false
         if case .helpdesk = exclusion { isHelpdesk = true }
-        return Person(identity: identity, exclusion: exclusion, roster: roster, isHelpdesk: isHelpdesk)
+        return Person(
+            identity: identity, exclusion: exclusion, roster: roster, isHelpdesk: isHelpdesk,
+            isExcluded: exclusion != nil)
     }
 
     private func systemPattern(localPart: Substring) -> String? {
@@ -262,7 +277,7 @@ struct ClassificationRun {
                     persons[personIndex].name = appearance.mailbox.name
                 }
                 var countable = false
-                if persons[personIndex].exclusion != nil {
+                if persons[personIndex].isExcluded {
                     track(person, .excludedAddress, entry(aux: Self.fieldCode(appearance.field)))
                 } else if resolved.ignoredPattern >= 0 {
                     track(person, .ignoredAsWritten, entry(aux: resolved.ignoredPattern))
