@@ -132,7 +132,10 @@ extension ClassificationRun {
         } else {
             let messageLevel: [(Track, ExclusionKind, String)] = [
                 (.ignoredAsWritten, .ignored, "written as an address matching organization.ignore in"),
-                (.automatedSender, .automatedSender, "only sent automated mail (out-of-office, list, bounce or notification):"),
+                (
+                    .automatedSender, .automatedSender,
+                    "only sent automated mail (out-of-office, list, bounce or notification):"
+                ),
                 (.automatedMail, .automatedMail, "only appeared in automated mail the help desk did not send:"),
                 (.replyTo, .replyToOnly, "only appeared in Reply-To, which is not counted:"),
             ]
@@ -172,7 +175,9 @@ extension ClassificationRun {
         case .automatedSender, .automatedMail:
             return message.automation.reasons.isEmpty ? nil : message.automation.reasons.joined(separator: ", ")
         case .excludedAddress:
-            guard entry.aux >= 0, Int(entry.aux) < AddressField.allCases.count else { return "named by an ownership rule" }
+            guard entry.aux >= 0, Int(entry.aux) < AddressField.allCases.count else {
+                return "named by an ownership rule"
+            }
             return "in \(AddressField.allCases[Int(entry.aux)].rawValue)"
         case .ignoredAsWritten:
             return entry.aux >= 0 && Int(entry.aux) < compiled.ignore.count

@@ -312,8 +312,9 @@ struct ClassificationRun {
                 // A message without From: its Sender is the author.
                 let authors = froms.isEmpty ? senders : froms
                 for slot in authors where slot.countable {
-                    author(slot.person, rank: rank, outgoing: isOutgoing ? entry(outgoing) : nil,
-                           incoming: isIncoming ? entry(incoming) : nil)
+                    author(
+                        slot.person, rank: rank, outgoing: isOutgoing ? entry(outgoing) : nil,
+                        incoming: isIncoming ? entry(incoming) : nil)
                 }
                 let representedFrom = froms.first.map(\.person) ?? -1
                 if !froms.isEmpty {
@@ -330,8 +331,9 @@ struct ClassificationRun {
                 }
                 for slot in resenders where slot.countable {
                     if froms.isEmpty || froms.contains(where: { same($0.person, slot.person) }) {
-                        author(slot.person, rank: rank, outgoing: isOutgoing ? entry(outgoing) : nil,
-                               incoming: isIncoming ? entry(incoming) : nil)
+                        author(
+                            slot.person, rank: rank, outgoing: isOutgoing ? entry(outgoing) : nil,
+                            incoming: isIncoming ? entry(incoming) : nil)
                         continue
                     }
                     markSent(slot.person, observation, rank)
@@ -368,9 +370,11 @@ struct ClassificationRun {
                 if persons[Int(resolved.person)].exclusion != nil {
                     track(resolved.person, .excludedAddress, entry)
                 } else if resolved.ignoredPattern >= 0 {
-                    track(resolved.person, .ignoredAsWritten, Entry(
-                        rank: entry.rank, observation: entry.observation, location: entry.location,
-                        aux: resolved.ignoredPattern))
+                    track(
+                        resolved.person, .ignoredAsWritten,
+                        Entry(
+                            rank: entry.rank, observation: entry.observation, location: entry.location,
+                            aux: resolved.ignoredPattern))
                 } else {
                     owners.append(resolved.person)
                 }
@@ -378,9 +382,11 @@ struct ClassificationRun {
                 owners = froms.filter(\.countable).map(\.person)
             }
             for owner in owners {
-                track(owner, .ownership, Entry(
-                    rank: entry.rank, observation: entry.observation, location: entry.location,
-                    aux: Int32(ruleIndex)))
+                track(
+                    owner, .ownership,
+                    Entry(
+                        rank: entry.rank, observation: entry.observation, location: entry.location,
+                        aux: Int32(ruleIndex)))
                 if !persons[Int(owner)].ownershipRules.contains(ruleIndex) {
                     persons[Int(owner)].ownershipRules.append(ruleIndex)
                 }

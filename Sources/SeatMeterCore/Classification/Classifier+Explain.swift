@@ -24,7 +24,9 @@ extension Classifier {
                 status.confirmed
                 ? "\(who) is a confirmed agent (on the roster)"
                 : "\(who) is an inferred agent (not on the roster)"
-            lines += status.reasons.map { .init(summary: $0.summary, evidence: $0.evidence, evidenceCount: $0.evidenceCount) }
+            lines += status.reasons.map {
+                .init(summary: $0.summary, evidence: $0.evidence, evidenceCount: $0.evidenceCount)
+            }
             let inferred = status.reasons.filter(\.kind.isInferred)
             let fallback: String
             if !inferred.isEmpty {
@@ -42,7 +44,8 @@ extension Classifier {
                 switch reason.kind {
                 case .roster: break
                 case .onBehalf: changes.append("would be free if it stopped sending on behalf of others (\(n))")
-                case .resent: changes.append("would be free if it stopped re-sending others' mail to the help desk (\(n))")
+                case .resent:
+                    changes.append("would be free if it stopped re-sending others' mail to the help desk (\(n))")
                 case .outgoingAuthor:
                     changes.append("would be free if it stopped writing from the help desk's outgoing folders (\(n))")
                 case .sentAsHelpdesk: changes.append("would be free if it stopped sending as the help desk (\(n))")
@@ -66,7 +69,9 @@ extension Classifier {
             changes.append("would be counted as an agent if added to organization.agents")
             changes.append("would become a free submitter if it sent mail to the help desk")
         }
-        lines += person.activity.map { .init(summary: $0.summary, evidence: $0.evidence, evidenceCount: $0.evidenceCount) }
+        lines += person.activity.map {
+            .init(summary: $0.summary, evidence: $0.evidence, evidenceCount: $0.evidenceCount)
+        }
         changes.append("would not be counted at all if it matched organization.ignore")
         return Explanation(
             query: query, address: person.address, name: person.name, role: person.role.rawValue,
@@ -79,16 +84,18 @@ extension Classifier {
         for reason in excluded.reasons {
             switch reason.kind {
             case .helpdesk:
-                changes.append("a help desk address is never a user; it would count only if removed from "
-                    + "organization.helpdesk_addresses (or its alias from organization.aliases)")
+                changes.append(
+                    "a help desk address is never a user; it would count only if removed from "
+                        + "organization.helpdesk_addresses (or its alias from organization.aliases)")
             case .system:
                 changes.append("system senders are never users")
             case .ignored:
                 changes.append("would count if the matching organization.ignore pattern were removed")
             case .external:
                 let domain = IdentityResolver.domain(of: excluded.address)
-                changes.append("would count if \(domain) were in organization.internal_domains, if count_external "
-                    + "were true, or if it were on the agent roster")
+                changes.append(
+                    "would count if \(domain) were in organization.internal_domains, if count_external "
+                        + "were true, or if it were on the agent roster")
             case .automatedSender:
                 changes.append("would count if it sent ordinary (non-automated) mail to the help desk")
             case .automatedMail:

@@ -20,7 +20,9 @@ struct ClassifierBehaviourTests {
     }
 
     @Test func undatedMessagesAreLeftOutOfWindowedCountsOnly() throws {
-        let messages = [M("1").from("alice@example.com").to(desk).undated(), M("2", day: 12).from("bob@example.com").to(desk)]
+        let messages = [
+            M("1").from("alice@example.com").to(desk).undated(), M("2", day: 12).from("bob@example.com").to(desk),
+        ]
         let windowed = try classify(messages, window: DateInterval(start: M.day(10), end: M.day(20)))
         #expect(windowed.people.map(\.address) == ["bob@example.com"])
         #expect(windowed.undatedMessagesSkipped == 1)
@@ -53,11 +55,12 @@ struct ClassifierBehaviourTests {
             M("4", day: 4).from("scanner1@example.com").to(desk),
         ].map(\.observation)
         let before = try Classifier(rules: .base).classify(observations, window: nil)
-        #expect(before.verdicts == [
-            "carol@example.com": "free-submitter", "jsmith@example.com": "free-submitter",
-            "john.smith@example.com": "free-submitter", "scanner1@example.com": "free-submitter",
-            "cust@gmail.com": "excluded:external", desk: "excluded:helpdesk",
-        ])
+        #expect(
+            before.verdicts == [
+                "carol@example.com": "free-submitter", "jsmith@example.com": "free-submitter",
+                "john.smith@example.com": "free-submitter", "scanner1@example.com": "free-submitter",
+                "cust@gmail.com": "excluded:external", desk: "excluded:helpdesk",
+            ])
         let changed = ClassificationRules.base.with {
             $0.agentAddresses = ["carol@example.com"]
             $0.aliases = ["jsmith@example.com": "john.smith@example.com"]
@@ -65,10 +68,12 @@ struct ClassifierBehaviourTests {
             $0.countExternal = true
         }
         let after = try Classifier(rules: changed).classify(observations, window: nil)
-        #expect(after.verdicts == [
-            "carol@example.com": "agent", "john.smith@example.com": "free-submitter",
-            "scanner1@example.com": "excluded:ignored", "cust@gmail.com": "free-recipient", desk: "excluded:helpdesk",
-        ])
+        #expect(
+            after.verdicts == [
+                "carol@example.com": "agent", "john.smith@example.com": "free-submitter",
+                "scanner1@example.com": "excluded:ignored", "cust@gmail.com": "free-recipient",
+                desk: "excluded:helpdesk",
+            ])
         #expect(after.person("john.smith@example.com")?.sent == 2)
         #expect(after.person("john.smith@example.com")?.seenAs == ["jsmith@example.com"])
         #expect(after.person("carol@example.com")?.agent?.confirmed == true)
@@ -81,7 +86,8 @@ struct ClassifierBehaviourTests {
     @Test func evidenceIsMostRecentFirstCappedWithCount() throws {
         var messages: [M] = []
         for day in [3.0, 9, 1, 7, 5, 8, 2] {
-            messages.append(M("m\(Int(day))", day: day).from("bob@example.com", "Bob").sender("carol@example.com").to(desk))
+            messages.append(
+                M("m\(Int(day))", day: day).from("bob@example.com", "Bob").sender("carol@example.com").to(desk))
         }
         messages.append(M("undated").from("bob@example.com").sender("carol@example.com").to(desk).undated())
         let carol = try #require(try classify(messages).person("carol@example.com"))
@@ -227,10 +233,16 @@ struct ClassifierBehaviourTests {
         #expect(explanation.role == "agent")
         #expect(explanation.headline == "carol@example.com (Carol) is an inferred agent (not on the roster)")
         #expect(explanation.reasons.count == 2)
-        #expect(explanation.whatWouldChange.contains("would be free if it stopped sending on behalf of others (2 messages)"))
-        #expect(explanation.whatWouldChange.contains("would be free if it stopped writing from the help desk's outgoing folders (1 message)"))
+        #expect(
+            explanation.whatWouldChange.contains("would be free if it stopped sending on behalf of others (2 messages)")
+        )
+        #expect(
+            explanation.whatWouldChange.contains(
+                "would be free if it stopped writing from the help desk's outgoing folders (1 message)"))
         #expect(explanation.whatWouldChange.contains("all 2 inferred reasons must stop for it to be free"))
-        #expect(explanation.whatWouldChange.contains("not on the roster: add it to organization.agents to confirm it as an agent"))
+        #expect(
+            explanation.whatWouldChange.contains(
+                "not on the roster: add it to organization.agents to confirm it as an agent"))
         #expect(explanation.text.contains("on behalf of dan@example.com"))
         #expect(explanation.text.contains("<2@test>"))
     }
@@ -245,7 +257,9 @@ struct ClassifierBehaviourTests {
         let explanation = try #require(classifier.explain("kim@example.com", in: result))
         #expect(explanation.headline == "kim@example.com is a confirmed agent (on the roster)")
         #expect(explanation.reasons.first?.summary == "listed as agent in agents.csv")
-        #expect(explanation.whatWouldChange.first == "listed as agent in agents.csv; removed from the roster it would be a free submitter")
+        #expect(
+            explanation.whatWouldChange.first
+                == "listed as agent in agents.csv; removed from the roster it would be a free submitter")
     }
 
     @Test func explainFreeAndExcludedAndUnknown() throws {

@@ -23,7 +23,9 @@ let ruleCases: [RuleCase] = [
     RuleCase(
         name: "someone only copied is a free recipient",
         messages: [M("1").from("alice@example.com").to(desk).cc("bob@example.com")],
-        expected: ["alice@example.com": "free-submitter", "bob@example.com": "free-recipient", desk: "excluded:helpdesk"]),
+        expected: [
+            "alice@example.com": "free-submitter", "bob@example.com": "free-recipient", desk: "excluded:helpdesk",
+        ]),
     RuleCase(
         name: "trap: Sender equal to From in another case is not on behalf",
         messages: [M("1").from("alice@example.com").sender("Alice@example.com").to(desk)],
@@ -168,16 +170,23 @@ let ruleCases: [RuleCase] = [
     RuleCase(
         name: "trap: plus-tags kept apart by default",
         messages: [M("1").from("alice+vpn@example.com").to(desk), M("2").from("alice@example.com").to(desk)],
-        expected: ["alice+vpn@example.com": "free-submitter", "alice@example.com": "free-submitter", desk: "excluded:helpdesk"]),
+        expected: [
+            "alice+vpn@example.com": "free-submitter", "alice@example.com": "free-submitter", desk: "excluded:helpdesk",
+        ]),
     RuleCase(
         name: "trap: mixed-case local parts are one person by default",
-        messages: [M("1").from("Alice.Doe@EXAMPLE.com").to(desk), M("2").from("alice.doe@example.com").to("HelpDesk@Example.COM")],
+        messages: [
+            M("1").from("Alice.Doe@EXAMPLE.com").to(desk),
+            M("2").from("alice.doe@example.com").to("HelpDesk@Example.COM"),
+        ],
         expected: ["alice.doe@example.com": "free-submitter", desk: "excluded:helpdesk"]),
     RuleCase(
         name: "mixed-case local parts are two identities when folding is off (domains still fold)",
         rules: .base.with { $0.foldLocalPartCase = false },
         messages: [M("1").from("Alice@EXAMPLE.com").to(desk), M("2").from("alice@example.com").to(desk)],
-        expected: ["Alice@example.com": "free-submitter", "alice@example.com": "free-submitter", desk: "excluded:helpdesk"]),
+        expected: [
+            "Alice@example.com": "free-submitter", "alice@example.com": "free-submitter", desk: "excluded:helpdesk",
+        ]),
     RuleCase(
         name: "roster by domain, subdomain included: confirmed agent",
         rules: .base.with { $0.agentDomains = ["it.example.com"] },
@@ -237,7 +246,9 @@ let ruleCases: [RuleCase] = [
             $0.ignore = ["jsmith@example.com"]
         },
         messages: [M("1").from("jsmith@example.com").to(desk), M("2").from("zed@example.com").to(desk)],
-        expected: ["john@example.com": "excluded:ignored", "zed@example.com": "free-submitter", desk: "excluded:helpdesk"]),
+        expected: [
+            "john@example.com": "excluded:ignored", "zed@example.com": "free-submitter", desk: "excluded:helpdesk",
+        ]),
     RuleCase(
         name: "system senders are not users",
         messages: [
@@ -251,14 +262,20 @@ let ruleCases: [RuleCase] = [
     RuleCase(
         name: "a Reply-To-only address is not counted",
         messages: [M("1").from("alice@example.com").replyTo("team@example.com").to(desk)],
-        expected: ["alice@example.com": "free-submitter", "team@example.com": "excluded:reply-to-only", desk: "excluded:helpdesk"]),
+        expected: [
+            "alice@example.com": "free-submitter", "team@example.com": "excluded:reply-to-only",
+            desk: "excluded:helpdesk",
+        ]),
     RuleCase(
         name: "a message without From takes its Sender as author",
         messages: [M("1").sender("olga@example.com").to(desk)],
         expected: ["olga@example.com": "free-submitter", desk: "excluded:helpdesk"]),
     RuleCase(
         name: "an agent is an agent even where it only received",
-        messages: [M("1", .outgoing).from("eve@example.com").to("a@example.com"), M("2").from("a@example.com").to(desk).cc("eve@example.com")],
+        messages: [
+            M("1", .outgoing).from("eve@example.com").to("a@example.com"),
+            M("2").from("a@example.com").to(desk).cc("eve@example.com"),
+        ],
         expected: ["eve@example.com": "agent", "a@example.com": "free-submitter", desk: "excluded:helpdesk"]),
 ]
 
@@ -272,14 +289,16 @@ struct ClassifierRuleTests {
         #expect(result.excluded.map(\.address) == result.excluded.map(\.address).sorted())
     }
 
-    @Test("agent reason kinds and confirmation", arguments: [
-        (M("1").from("bob@example.com").sender("carol@example.com").to(desk), AgentReasonKind.onBehalf, false),
-        (M("1").from("bob@example.com").resentFrom("carol@example.com").resentTo(desk), .resent, false),
-        (M("1", .outgoing).from("carol@example.com").to("bob@example.com"), .outgoingAuthor, false),
-        (M("1", .outgoing).from(desk).sender("carol@example.com").to("bob@example.com"), .sentAsHelpdesk, false),
-        (M("1").from("carol@example.com").to(desk).subject("[Taken] x"), .ownershipRule, false),
-        (M("1").from("carol@example.com").to(desk), .roster, true),
-    ])
+    @Test(
+        "agent reason kinds and confirmation",
+        arguments: [
+            (M("1").from("bob@example.com").sender("carol@example.com").to(desk), AgentReasonKind.onBehalf, false),
+            (M("1").from("bob@example.com").resentFrom("carol@example.com").resentTo(desk), .resent, false),
+            (M("1", .outgoing).from("carol@example.com").to("bob@example.com"), .outgoingAuthor, false),
+            (M("1", .outgoing).from(desk).sender("carol@example.com").to("bob@example.com"), .sentAsHelpdesk, false),
+            (M("1").from("carol@example.com").to(desk).subject("[Taken] x"), .ownershipRule, false),
+            (M("1").from("carol@example.com").to(desk), .roster, true),
+        ])
     func reasonKind(_ message: M, kind: AgentReasonKind, rostered: Bool) throws {
         let rules = ClassificationRules.base.with {
             $0.ownershipRules = [OwnershipRule(name: "taken", subjectPattern: #"^\[Taken\]"#)]

@@ -30,7 +30,9 @@ struct IdentityResolverTests {
     @Test func aliasChainsResolveToTheirEndAndAreNormalized() throws {
         let resolver = try IdentityResolver(
             foldPlusTags: true,
-            aliases: ["A@example.com": "b@example.com", "b@EXAMPLE.com": "C@example.com", "d+x@example.com": "a@example.com"])
+            aliases: [
+                "A@example.com": "b@example.com", "b@EXAMPLE.com": "C@example.com", "d+x@example.com": "a@example.com",
+            ])
         #expect(resolver.identity("a@example.com") == "c@example.com")
         #expect(resolver.identity("B@example.com") == "c@example.com")
         #expect(resolver.identity("d+other@example.com") == "c@example.com")
@@ -96,15 +98,26 @@ struct ClassificationRulesValidationTests {
     @Test(arguments: [
         (
             ClassificationRules.base.with {
-                $0.ownershipRules = [OwnershipRule(name: "ok", subjectPattern: "x"), OwnershipRule(name: "bad", subjectPattern: "(?<owner>[a-")]
+                $0.ownershipRules = [
+                    OwnershipRule(name: "ok", subjectPattern: "x"),
+                    OwnershipRule(name: "bad", subjectPattern: "(?<owner>[a-"),
+                ]
             }, "organization.ownership_rules[1].subject_pattern"
         ),
-        (ClassificationRules.base.with { $0.aliases = ["a@example.com": "b@example.com", "b@example.com": "a@example.com"] }, "organization.aliases.a@example.com"),
+        (
+            ClassificationRules.base.with {
+                $0.aliases = ["a@example.com": "b@example.com", "b@example.com": "a@example.com"]
+            }, "organization.aliases.a@example.com"
+        ),
         (ClassificationRules.base.with { $0.aliases = ["nobody": "b@example.com"] }, "organization.aliases.nobody"),
         (ClassificationRules.base.with { $0.internalDomains = [] }, "organization.internal_domains"),
         (ClassificationRules.base.with { $0.internalDomains = ["example.com", ""] }, "organization.internal_domains"),
         (ClassificationRules.base.with { $0.helpdeskAddresses = ["helpdesk"] }, "organization.helpdesk_addresses"),
-        (ClassificationRules.base.with { $0.agentAddresses = ["x"]; $0.agentRosterSource = "agents.csv" }, "agents.csv"),
+        (
+            ClassificationRules.base.with {
+                $0.agentAddresses = ["x"]; $0.agentRosterSource = "agents.csv"
+            }, "agents.csv"
+        ),
         (ClassificationRules.base.with { $0.agentDomains = [" "] }, "organization.agents.domains"),
         (ClassificationRules.base.with { $0.ignore = [""] }, "organization.ignore"),
     ])

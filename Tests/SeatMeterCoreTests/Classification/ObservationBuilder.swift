@@ -18,7 +18,8 @@ struct M: Sendable {
 
     func add(_ field: AddressField, _ address: String, _ name: String = "") -> M {
         var copy = self
-        copy.observation.appearances.append(AddressAppearance(field: field, mailbox: Mailbox(name: name, address: address)))
+        copy.observation.appearances.append(
+            AddressAppearance(field: field, mailbox: Mailbox(name: name, address: address)))
         return copy
     }
 

@@ -49,7 +49,8 @@ enum SyntheticLedger {
                 ]
             case 90..<94:
                 appearances = [
-                    .init(field: .from, mailbox: someone(&generator)), .init(field: .sender, mailbox: agent(&generator)),
+                    .init(field: .from, mailbox: someone(&generator)),
+                    .init(field: .sender, mailbox: agent(&generator)),
                     .init(field: .to, mailbox: desk), .init(field: .cc, mailbox: someone(&generator)),
                     .init(field: .cc, mailbox: someone(&generator)),
                 ]
