@@ -39,17 +39,19 @@ extension Classifier {
             if let roster = status.reason(.roster) {
                 changes.append("\(roster.summary); removed from the roster it would be \(fallback)")
             }
+            // A confirmed agent stays an agent whatever it does; the inferred reasons matter once off the roster.
+            let free =
+                status.confirmed
+                ? "off the roster, would be free only if it also stopped" : "would be free if it stopped"
             for reason in inferred {
                 let n = ClassificationRun.messages(reason.evidenceCount)
                 switch reason.kind {
                 case .roster: break
-                case .onBehalf: changes.append("would be free if it stopped sending on behalf of others (\(n))")
-                case .resent:
-                    changes.append("would be free if it stopped re-sending others' mail to the help desk (\(n))")
-                case .outgoingAuthor:
-                    changes.append("would be free if it stopped writing from the help desk's outgoing folders (\(n))")
-                case .sentAsHelpdesk: changes.append("would be free if it stopped sending as the help desk (\(n))")
-                case .ownershipRule: changes.append("would be free if no ownership rule named it (\(n))")
+                case .onBehalf: changes.append("\(free) sending on behalf of others (\(n))")
+                case .resent: changes.append("\(free) re-sending others' mail to the help desk (\(n))")
+                case .outgoingAuthor: changes.append("\(free) writing from the help desk's outgoing folders (\(n))")
+                case .sentAsHelpdesk: changes.append("\(free) sending as the help desk (\(n))")
+                case .ownershipRule: changes.append("\(free) being named by an ownership rule (\(n))")
                 }
             }
             if inferred.count > 1 {

@@ -279,3 +279,20 @@ struct ClassifierBehaviourTests {
         #expect(classifier.explain("nobody@example.com", in: result) == nil)
     }
 }
+
+@Suite("Classifier explain, confirmed agents with inferred reasons")
+struct ClassifierExplainConfirmedTests {
+    @Test func confirmedAgentWithInferredReasonsIsNotToldItWouldBeFree() throws {
+        let rules = ClassificationRules.base.with { $0.agentAddresses = ["carol@example.com"] }
+        let classifier = try Classifier(rules: rules)
+        let messages = [M("1").from("bob@example.com").sender("carol@example.com").to("helpdesk@example.com")]
+        let result = classifier.classify(messages.map(\.observation), window: nil)
+        let explanation = try #require(classifier.explain("carol@example.com", in: result))
+        #expect(
+            explanation.whatWouldChange == [
+                "listed as agent in organization.agents.addresses; removed from the roster it would be an inferred agent",
+                "off the roster, would be free only if it also stopped sending on behalf of others (1 message)",
+                "would not be counted at all if it matched organization.ignore",
+            ])
+    }
+}
