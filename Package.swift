@@ -46,6 +46,12 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // `make bench`: the measured paths, timed in-process (not a test).
+        .executableTarget(
+            name: "seatmeter-bench",
+            dependencies: ["SeatMeterCore", "SeatMeterDaemon", "SeatMeterStore"],
+            path: "Sources/SeatMeterBench"
+        ),
         // Starts real servers (Dovecot, the aiosmtpd sink) on 127.0.0.1 for the tests; writes Maildirs.
         .target(name: "TestSupport", dependencies: ["SeatMeterCore"], path: "Tests/TestSupport"),
         .testTarget(name: "SeatMeterCoreTests", dependencies: ["SeatMeterCore", "TestSupport"]),
