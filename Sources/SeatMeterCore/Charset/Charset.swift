@@ -1,3 +1,5 @@
+import Synchronization
+
 /// A character set named by a MIME charset label, resolved to a decoder SeatMeter can run.
 ///
 /// UTF-8, US-ASCII, ISO-8859-1 and windows-1252 are decoded in Swift; every other charset goes through the C
@@ -21,36 +23,81 @@ package enum Charset: Hashable, Sendable {
     /// The charset a MIME label names, or `nil` when neither SeatMeter nor iconv knows it (or the label is not a
     /// plausible charset name at all).
     package init?(label: some Collection<UInt8>) {
-        guard let charset = Self.resolve(label: String(decoding: label, as: UTF8.self)) else { return nil }
-        self = charset
+        let resolved =
+            label.withContiguousStorageIfAvailable { Self.resolve(label: $0) }
+            ?? Array(label).withUnsafeBufferPointer { Self.resolve(label: $0) }
+        guard let resolved else { return nil }
+        self = resolved
     }
 
     /// The charset a MIME label names, or `nil` when it is unknown.
     package init?(label: String) {
-        guard let charset = Self.resolve(label: label) else { return nil }
-        self = charset
+        var label = label
+        guard let resolved = label.withUTF8({ Self.resolve(label: $0) }) else { return nil }
+        self = resolved
     }
 
     /// Longest label considered (IANA's longest registered name is 45 characters).
     private static let maximumLabelLength = 64
 
-    private static func resolve(label: String) -> Charset? {
-        var name = Substring(label.lowercased())
-        // RFC 2231 §5: `charset*language`.
-        if let star = name.firstIndex(of: "*") {
-            name = name[..<star]
+    /// Trims white space, drops an RFC 2231 language (`charset*language`, §5), lowercases and validates; answers
+    /// the common labels without allocating.
+    private static func resolve(label: UnsafeBufferPointer<UInt8>) -> Charset? {
+        var start = 0
+        var end = label.firstIndex(of: UInt8(ascii: "*")) ?? label.count
+        while start < end, label[start] == 0x20 || label[start] == 0x09 {
+            start &+= 1
         }
-        name = name.drop(while: { $0 == " " || $0 == "\t" })
-        while let last = name.last, last == " " || last == "\t" {
-            name = name.dropLast()
+        while end > start, label[end &- 1] == 0x20 || label[end &- 1] == 0x09 {
+            end &-= 1
         }
-        guard !name.isEmpty, name.utf8.count <= maximumLabelLength,
-            name.utf8.allSatisfy({ isLabelByte($0) })
-        else { return nil }
-        let exact = String(name)
+        let length = end &- start
+        guard length > 0, length <= maximumLabelLength else { return nil }
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: length) { lowered -> Charset? in
+            for offset in 0..<length {
+                var byte = label[start &+ offset]
+                if byte >= UInt8(ascii: "A"), byte <= UInt8(ascii: "Z") {
+                    byte |= 0x20
+                }
+                guard isLabelByte(byte) else { return nil }
+                lowered[offset] = byte
+            }
+            let name = UnsafeBufferPointer(lowered)
+            for (literal, charset) in commonLabels where name.elementsEqual(literal.utf8) {
+                return charset
+            }
+            return resolve(normalizedName: String(decoding: name, as: UTF8.self))
+        }
+    }
+
+    /// Labels checked byte for byte before anything is allocated.
+    private static let commonLabels: [(String, Charset)] = [
+        ("utf-8", .utf8), ("iso-8859-1", .latin1), ("us-ascii", .ascii), ("windows-1252", .windows1252),
+        ("utf8", .utf8),
+    ]
+
+    /// Resolves a trimmed, lowercased label made of label bytes only.
+    private static func resolve(normalizedName exact: String) -> Charset? {
         if let known = aliases[exact] {
             return known
         }
+        if let cached = resolved.withLock({ $0[exact] }) {
+            return cached
+        }
+        let charset = resolveVariants(of: exact)
+        resolved.withLock { cache in
+            if cache.count < maximumCachedLabels {
+                cache[exact] = .some(charset)
+            }
+        }
+        return charset
+    }
+
+    /// Labels already resolved beyond the alias table (`nil` answers included), so iconv is asked once per label.
+    private static let resolved = Mutex<[String: Charset?]>([:])
+    private static let maximumCachedLabels = 1024
+
+    private static func resolveVariants(of exact: String) -> Charset? {
         // Variants a sender may have meant: without `x-`, with `_` for `-` (Python spells `iso8859_15`),
         // `latin-2` for `latin2`, and the bidi suffixes of ISO-8859-6/8 (`iso-8859-8-i`).
         var candidates: [String] = [exact]

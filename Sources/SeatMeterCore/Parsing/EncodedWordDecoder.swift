@@ -159,6 +159,7 @@ package enum EncodedWordDecoder {
 
     private static func decodeWords(_ bytes: UnsafeBufferPointer<UInt8>) -> DecodedText {
         var pieces: [Piece] = []
+        pieces.reserveCapacity(4)
         var defects: [String] = []
         var terminators = TerminatorFinder()
         var plainStart = 0
@@ -262,7 +263,7 @@ package enum EncodedWordDecoder {
             return .notAWord
         }
         let end = textEnd &+ 2
-        let label = String(decoding: UnsafeBufferPointer(rebasing: bytes[charsetStart..<charsetEnd]), as: UTF8.self)
+        let label = UnsafeBufferPointer(rebasing: bytes[charsetStart..<charsetEnd])
         let text = UnsafeBufferPointer(rebasing: bytes[textStart..<textEnd])
         let payload: EncodedWordPayload.Decoded?
         switch encoding {
@@ -282,7 +283,8 @@ package enum EncodedWordDecoder {
         }
         guard let payload else { return .notAWord }
         guard let charset = Charset(label: label) else {
-            return .undecodable(end: end, defect: "encoded word with unknown charset \"\(label)\" kept as is")
+            let name = String(decoding: label, as: UTF8.self)
+            return .undecodable(end: end, defect: "encoded word with unknown charset \"\(name)\" kept as is")
         }
         return .decoded(end: end, charset: charset, bytes: payload.bytes, defects: payload.defects)
     }
