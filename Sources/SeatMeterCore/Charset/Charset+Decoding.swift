@@ -22,7 +22,8 @@ extension Charset {
         switch self {
         case .utf8:
             let (text, fellBack) = LegacyText.decodeUTF8(bytes)
-            return DecodedText(text: text, defects: fellBack ? ["utf-8 text is not valid UTF-8; read as windows-1252"] : [])
+            return DecodedText(
+                text: text, defects: fellBack ? ["utf-8 text is not valid UTF-8; read as windows-1252"] : [])
         case .ascii:
             let (text, fellBack) = LegacyText.decodeUTF8(bytes)
             var defects: [String] = []

@@ -47,7 +47,8 @@ package enum SHA256 {
                     let remainder = message.count &- fullBlocks &* 64
                     tail.initialize(repeating: 0)
                     if remainder > 0, let base = message.baseAddress {
-                        UnsafeMutableRawPointer(tailBase).copyMemory(from: base + fullBlocks &* 64, byteCount: remainder)
+                        UnsafeMutableRawPointer(tailBase).copyMemory(
+                            from: base + fullBlocks &* 64, byteCount: remainder)
                     }
                     tail[remainder] = 0x80
                     let tailLength = remainder < 56 ? 64 : 128

@@ -32,7 +32,9 @@ struct CharsetTests {
         #expect(Charset(label: Array(label.utf8)) == expected)
     }
 
-    @Test(arguments: ["", "*en", "x-klingon", "utf-8//TRANSLIT", "UTF-8//IGNORE", "../../etc/passwd", "utf-8\u{0}", "ü"])
+    @Test(arguments: [
+        "", "*en", "x-klingon", "utf-8//TRANSLIT", "UTF-8//IGNORE", "../../etc/passwd", "utf-8\u{0}", "ü",
+    ])
     func unknownLabelsDoNotResolve(label: String) {
         #expect(Charset(label: label) == nil)
     }

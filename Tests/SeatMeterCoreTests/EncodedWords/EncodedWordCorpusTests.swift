@@ -40,7 +40,9 @@ struct EncodedWordCorpusTests {
 
         let passed = cases.count - deviating.count
         let rate = Double(passed) / Double(cases.count)
-        print("encoded-word corpus: \(passed)/\(cases.count) decoded as expected (\(String(format: "%.1f", rate * 100))%)")
+        print(
+            "encoded-word corpus: \(passed)/\(cases.count) decoded as expected (\(String(format: "%.1f", rate * 100))%)"
+        )
         #expect(rate >= 0.95, "pass rate \(passed)/\(cases.count) is below 95%")
     }
 
@@ -90,8 +92,10 @@ struct CorpusCase {
     /// The cases of `kind` in every corpus file (or in `files`).
     static func load(kind: String, files: [String]? = nil) throws -> [CorpusCase] {
         let casesDirectory = try sharedDirectory().appendingPathComponent("corpus/cases")
-        let names = try files
-            ?? FileManager.default.contentsOfDirectory(atPath: casesDirectory.path).filter { $0.hasSuffix(".json") }.sorted()
+        let names =
+            try files
+            ?? FileManager.default.contentsOfDirectory(atPath: casesDirectory.path).filter { $0.hasSuffix(".json") }
+            .sorted()
         var result: [CorpusCase] = []
         for name in names {
             let data = try Data(contentsOf: casesDirectory.appendingPathComponent(name))

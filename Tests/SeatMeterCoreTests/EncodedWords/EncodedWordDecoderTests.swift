@@ -149,7 +149,8 @@ struct EncodedWordJoiningTests {
     }
 
     @Test func mixedCharsetsInOneHeader() {
-        let input = "=?koi8-r?B?8NLP18XSy8E=?= =?iso-8859-2?B?o/NkvA==?= / =?shift_jis?B?jlKTY5G+mFk=?= "
+        let input =
+            "=?koi8-r?B?8NLP18XSy8E=?= =?iso-8859-2?B?o/NkvA==?= / =?shift_jis?B?jlKTY5G+mFk=?= "
             + "=?utf-8?q?=E2=9C=93?="
         #expect(decode(input) == DecodedText(text: "ПроверкаŁódź / 山田太郎✓"))
     }

@@ -47,7 +47,9 @@ struct SHA256Tests {
         let expected = "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"
         #expect(SHA256.hexDigest(of: bytes[...]) == expected)
         #expect(SHA256.hexDigest(of: bytes.lazy.map { $0 }) == expected)
-        #expect(SHA256.hexDigest(of: ("x" + "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq").utf8.dropFirst()) == expected)
+        #expect(
+            SHA256.hexDigest(of: ("x" + "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq").utf8.dropFirst())
+                == expected)
         let sliced = Array("--abc--".utf8)[2..<5]
         #expect(SHA256.hexDigest(of: sliced) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
     }
@@ -94,9 +96,11 @@ private enum ReferenceSHA256 {
             }
             var v = hash
             for t in 0..<64 {
-                let t1 = v[7] &+ (rotr(v[4], 6) ^ rotr(v[4], 11) ^ rotr(v[4], 25)) &+ ((v[4] & v[5]) ^ (~v[4] & v[6]))
+                let t1 =
+                    v[7] &+ (rotr(v[4], 6) ^ rotr(v[4], 11) ^ rotr(v[4], 25)) &+ ((v[4] & v[5]) ^ (~v[4] & v[6]))
                     &+ k[t] &+ w[t]
-                let t2 = (rotr(v[0], 2) ^ rotr(v[0], 13) ^ rotr(v[0], 22)) &+ ((v[0] & v[1]) ^ (v[0] & v[2]) ^ (v[1] & v[2]))
+                let t2 =
+                    (rotr(v[0], 2) ^ rotr(v[0], 13) ^ rotr(v[0], 22)) &+ ((v[0] & v[1]) ^ (v[0] & v[2]) ^ (v[1] & v[2]))
                 v = [t1 &+ t2, v[0], v[1], v[2], v[3] &+ t1, v[4], v[5], v[6]]
             }
             for i in 0..<8 { hash[i] = hash[i] &+ v[i] }
