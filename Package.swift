@@ -54,7 +54,7 @@ let package = Package(
         ),
         // Starts real servers (Dovecot, the aiosmtpd sink) on 127.0.0.1 for the tests; writes Maildirs.
         .target(name: "TestSupport", dependencies: ["SeatMeterCore"], path: "Tests/TestSupport"),
-        .testTarget(name: "SeatMeterCoreTests", dependencies: ["SeatMeterCore", "TestSupport"]),
+        .testTarget(name: "SeatMeterCoreTests", dependencies: ["SeatMeterCore", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "SeatMeterStoreTests", dependencies: ["SeatMeterStore", "SeatMeterCore", "TestSupport"]),
         .testTarget(name: "SeatMeterDaemonTests", dependencies: ["SeatMeterDaemon", "SeatMeterCore", "TestSupport"]),
         .testTarget(
