@@ -8,21 +8,18 @@ enum IMAPTestMail {
     static let fields = ["From", "To", "Cc", "Subject", "Date", "Message-ID", "Auto-Submitted"]
 
     /// A CRLF message with a few fields requested and some not (Received, X-Other), one folded.
-    static func message(_ number: Int, to: String? = nil, extra: String = "") -> [UInt8] {
-        let text = """
-            Received: from relay.example.net by mx.example.com; Mon, 6 Jan 2025 10:00:00 +0000\r
-            From: "Customer \(number)" <customer\(number)@example.org>\r
-            To: \(to ?? "helpdesk@example.com")\r
-            Subject: Printer \(number) is\r
-             on fire\r
-            X-Other: not requested\r
-            Date: Mon, 6 Jan 2025 10:\(String(format: "%02d", number % 60)):00 +0000\r
-            Message-ID: <msg\(number)@example.org>\r
-            \(extra)\r
-            Body of message \(number).\r
-
-            """
-        return Array(text.replacingOccurrences(of: "\r\n\r\n\r\n", with: "\r\n\r\n").utf8)
+    static func message(_ number: Int, to: String? = nil, extraHeaders: [String] = []) -> [UInt8] {
+        let lines = [
+            "Received: from relay.example.net by mx.example.com; Mon, 6 Jan 2025 10:00:00 +0000",
+            "From: \"Customer \(number)\" <customer\(number)@example.org>",
+            "To: \(to ?? "helpdesk@example.com")",
+            "Subject: Printer \(number) is",
+            " on fire",
+            "X-Other: not requested",
+            "Date: Mon, 6 Jan 2025 10:\(number % 50 + 10):00 +0000",
+            "Message-ID: <msg\(number)@example.org>",
+        ] + extraHeaders + ["", "Body of message \(number).", ""]
+        return Array(lines.joined(separator: "\r\n").utf8)
     }
 
     /// What `BODY[HEADER.FIELDS (fields)]` must return for `raw`: the matching fields (with continuation lines) in

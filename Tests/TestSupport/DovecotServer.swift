@@ -69,7 +69,7 @@ package final class DovecotServer {
         mailOwner = runningAsRoot ? (uid_t(65534), gid_t(65534)) : nil
 
         let fileManager = FileManager.default
-        for sub in ["run", "state", "log", "home"] {
+        for sub in ["run", "state", "log", "home", "rawlog"] {
             try fileManager.createDirectory(atPath: "\(root)/\(sub)", withIntermediateDirectories: true)
         }
         chmod(root + "/home", 0o755)
@@ -77,6 +77,7 @@ package final class DovecotServer {
             try fileManager.createDirectory(atPath: home + sub, withIntermediateDirectories: true)
         }
         try Self.chown(home, recursive: true, owner: mailOwner)
+        try Self.chown(root + "/rawlog", recursive: false, owner: mailOwner)
 
         let certificate = options.tls ? try TLSCertificate.generate(in: root + "/tls") : nil
         caFile = certificate?.certificatePath
@@ -99,6 +100,9 @@ package final class DovecotServer {
             auth_failure_delay = 0
             first_valid_uid = 1
             mail_location = maildir:~/Maildir
+            protocol imap {
+              rawlog_dir = \(root)/rawlog
+            }
             passdb {
               driver = passwd-file
               args = scheme=PLAIN username_format=%u \(root)/passwd
@@ -181,6 +185,22 @@ package final class DovecotServer {
         (try? String(contentsOfFile: directory.path + "/log/dovecot.log", encoding: .utf8)) ?? ""
     }
 
+    /// Every command line that IMAP clients sent to this server after login, from Dovecot's rawlogs
+    /// (`*.in` files), in file order. Proves what a client did and did not send (no SELECT, no STORE, ...).
+    package func clientCommands() throws -> [String] {
+        let rawlog = directory.path + "/rawlog"
+        let files = try FileManager.default.contentsOfDirectory(atPath: rawlog).filter { $0.hasSuffix(".in") }.sorted()
+        return try files.flatMap { file in
+            try String(contentsOfFile: "\(rawlog)/\(file)", encoding: .utf8)
+                .split(whereSeparator: \.isNewline).map { line in
+                    // "1795916538.208060 S1 EXAMINE ..." -> "S1 EXAMINE ..."
+                    let parts = line.split(separator: " ", maxSplits: 1)
+                    guard parts.count == 2, Double(parts[0]) != nil else { return String(line) }
+                    return String(parts[1])
+                }
+        }
+    }
+
     // MARK: - Mail
 
     /// The user's Maildir (INBOX); other folders are its `.Name` subdirectories.
@@ -201,19 +221,12 @@ package final class DovecotServer {
         for message in messages {
             deliverySequence += 1
             let size = message.rawBytes.count
-            var virtualSize = size
-            for (index, byte) in message.rawBytes.enumerated()
-            where byte == 0x0A && (index == 0 || message.rawBytes[index - 1] != 0x0D) {
-                virtualSize += 1
-            }
+            let virtualSize = size + Self.bareLineFeeds(in: message.rawBytes)
             let flags = String(message.flags.sorted())
             let time = 1_700_000_000 + deliverySequence
             let name = "\(time).M\(deliverySequence)P\(getpid())Q\(deliverySequence).seatmeter,S=\(size),W=\(virtualSize):2,\(flags)"
             let temporary = "\(folderPath)/tmp/\(name)"
-            guard FileManager.default.createFile(atPath: temporary, contents: Data(message.rawBytes)) else {
-                throw TestServerError("cannot write \(temporary)")
-            }
-            try Self.chown(temporary, recursive: false, owner: mailOwner)
+            try Self.writeFile(temporary, message.rawBytes, owner: mailOwner)
             guard rename(temporary, "\(folderPath)/cur/\(name)") == 0 else {
                 throw TestServerError("cannot move \(name) into cur/: errno \(errno)")
             }
@@ -248,11 +261,11 @@ package final class DovecotServer {
         }
     }
 
-    /// The `imap` session processes of this instance (their titles start with `<instance>/imap`).
+    /// The `imap` session processes of this instance (titled `dovecot-<instance>/imap [user ip ...]`).
     package var imapSessionProcesses: [Int32] {
-        let prefix = instanceName + "/imap"
+        let prefixes = ["dovecot-\(instanceName)/imap", "\(instanceName)/imap"]
         return TestProcesses.find { title in
-            title == prefix || title.hasPrefix(prefix + " ")
+            prefixes.contains { title == $0 || title.hasPrefix($0 + " ") }
         }
     }
 
@@ -289,6 +302,40 @@ package final class DovecotServer {
         }
         folderPaths[folder] = path
         return path
+    }
+
+    /// Writes a new file with plain POSIX calls (FileManager's atomic writes cost several times more per file).
+    private static func writeFile(_ path: String, _ bytes: [UInt8], owner: (uid: uid_t, gid: gid_t)?) throws {
+        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0o600)
+        guard fd >= 0 else { throw TestServerError("cannot create \(path): errno \(errno)") }
+        defer { close(fd) }
+        try bytes.withUnsafeBytes { buffer in
+            var offset = 0
+            while offset < buffer.count {
+                guard let base = buffer.baseAddress else { return }
+                let written = write(fd, base + offset, buffer.count - offset)
+                guard written > 0 else { throw TestServerError("cannot write \(path): errno \(errno)") }
+                offset += written
+            }
+        }
+        if let owner, fchown(fd, owner.uid, owner.gid) != 0 {
+            throw TestServerError("cannot chown \(path): errno \(errno)")
+        }
+    }
+
+    /// LF bytes not preceded by CR (each counts one more byte in Dovecot's CRLF "virtual size", `W=`).
+    private static func bareLineFeeds(in bytes: [UInt8]) -> Int {
+        bytes.withUnsafeBufferPointer { buffer in
+            guard let base = buffer.baseAddress else { return 0 }
+            var count = 0
+            var offset = 0
+            while offset < buffer.count, let found = memchr(base + offset, 0x0A, buffer.count - offset) {
+                let index = base.distance(to: found.assumingMemoryBound(to: UInt8.self))
+                if index == 0 || base[index - 1] != 0x0D { count += 1 }
+                offset = index + 1
+            }
+            return count
+        }
     }
 
     private static func chown(_ path: String, recursive: Bool, owner: (uid: uid_t, gid: gid_t)?) throws {
