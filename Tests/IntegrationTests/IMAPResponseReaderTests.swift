@@ -87,7 +87,8 @@ struct IMAPResponseReaderTests {
             + "* 3 FETCH (UID 12 BODY[HEADER.FIELDS (X)] \"a \\\"q\\\" \\\\ b\")\r\n"
             + "* 4 FETCH (BODY[HEADER.FIELDS (X)] NIL UID 13)\r\n"
             + "* 5 FETCH (FLAGS (\\Seen))\r\n"
-            + "* 6 FETCH (BODYSTRUCTURE ((\"text\" \"plain\" {5}\r\nab)cd NIL) \"mixed\") UID 14 BODY[HEADER.FIELDS (A)] ~{2}\r\nhi)\r\n"
+            + "* 6 FETCH (BODYSTRUCTURE ((\"text\" \"plain\" {5}\r\nab)cd NIL) \"mixed\") UID 14"
+            + " BODY[HEADER.FIELDS (A)] ~{2}\r\nhi)\r\n"
             + "* 7 FETCH ()\r\n"
             + "S1 OK Fetch completed.\r\n"
         let (responses, bodies) = try read(text, chunk: chunk)
@@ -172,7 +173,8 @@ struct IMAPResponseReaderTests {
 
     @Test("a stream that ends mid-literal reports the source's error")
     func truncated() throws {
-        let reader = IMAPResponseReader(source: ScriptedSource("* 1 FETCH (UID 5 BODY[HEADER] {50}\r\nFrom: a", chunk: 7))
+        let source = ScriptedSource("* 1 FETCH (UID 5 BODY[HEADER] {50}\r\nFrom: a", chunk: 7)
+        let reader = IMAPResponseReader(source: source)
         let error = try #require(throws: IMAPError.self) { _ = try reader.next(tag: Self.tag) }
         #expect(error.kind == .connectionLost)
     }

@@ -12,7 +12,9 @@ struct IMAPSessionTests {
     @Test("EXAMINE and a header fetch return the delivered fields byte for byte", arguments: Transport.allCases)
     func fetchesExactFields(transport: Transport) throws {
         let server = try DovecotServer()
-        let messages = (1...5).map { IMAPTestMail.message($0, extraHeaders: $0 == 2 ? ["Auto-Submitted: auto-replied"] : []) }
+        let messages = (1...5).map {
+            IMAPTestMail.message($0, extraHeaders: $0 == 2 ? ["Auto-Submitted: auto-replied"] : [])
+        }
         try server.deliver(messages.map { ($0, "S") })
         let session = try IMAPSession(endpoint: server.endpoint(transport))
         let status = try session.examine("INBOX")

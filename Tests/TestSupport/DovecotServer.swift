@@ -224,7 +224,8 @@ package final class DovecotServer {
             let virtualSize = size + Self.bareLineFeeds(in: message.rawBytes)
             let flags = String(message.flags.sorted())
             let time = 1_700_000_000 + deliverySequence
-            let name = "\(time).M\(deliverySequence)P\(getpid())Q\(deliverySequence).seatmeter,S=\(size),W=\(virtualSize):2,\(flags)"
+            let name = "\(time).M\(deliverySequence)P\(getpid())Q\(deliverySequence).seatmeter"
+                + ",S=\(size),W=\(virtualSize):2,\(flags)"
             let temporary = "\(folderPath)/tmp/\(name)"
             try Self.writeFile(temporary, message.rawBytes, owner: mailOwner)
             guard rename(temporary, "\(folderPath)/cur/\(name)") == 0 else {

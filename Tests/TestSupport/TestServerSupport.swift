@@ -93,7 +93,9 @@ package enum TestPorts {
         defer { close(fd) }
         var address = loopbackAddress(port: 0)
         let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
         }
         guard bound == 0 else { throw TestServerError("bind() failed: errno \(errno)") }
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
@@ -127,7 +129,8 @@ package enum TestPorts {
         while true {
             if ports.allSatisfy(isAccepting(port:)) { return }
             if let process, !process.isRunning {
-                throw TestServerError("the server exited (status \(process.exitStatus)) before listening: \(describe())")
+                throw TestServerError(
+                    "the server exited (status \(process.exitStatus)) before listening: \(describe())")
             }
             guard clock.now < deadline else {
                 throw TestServerError("the server did not listen on \(ports) within \(timeout): \(describe())")

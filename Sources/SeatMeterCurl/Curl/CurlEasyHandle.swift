@@ -72,7 +72,9 @@ final class CurlEasyHandle {
     }
 
     /// `curl_easy_send` on a connect-only connection (through TLS when the connection has it).
-    func send(_ bytes: UnsafeRawBufferPointer, file: String = #fileID, line: Int = #line) throws(CurlError) -> IOResult {
+    func send(
+        _ bytes: UnsafeRawBufferPointer, file: String = #fileID, line: Int = #line
+    ) throws(CurlError) -> IOResult {
         guard let base = bytes.baseAddress, !bytes.isEmpty else { return .transferred(0) }
         var sent = 0
         clearErrorBuffer()

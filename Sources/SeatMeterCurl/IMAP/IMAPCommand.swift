@@ -18,7 +18,8 @@ enum IMAPCommand {
     /// - Throws: ``IMAPError`` `.protocolError` when a field name is not a plain header name (it would need quoting).
     static func uidFetchHeaders(lower: UInt32, upper: UInt32, fields: [String]) throws(IMAPError) -> [UInt8] {
         guard !fields.isEmpty else { throw IMAPError(.protocolError, "no header fields to fetch") }
-        var command = Array("UID FETCH \(lower):\(upper == UInt32.max ? "*" : String(upper)) (UID BODY.PEEK[HEADER.FIELDS (".utf8)
+        let upperText = upper == UInt32.max ? "*" : String(upper)
+        var command = Array("UID FETCH \(lower):\(upperText) (UID BODY.PEEK[HEADER.FIELDS (".utf8)
         for (index, field) in fields.enumerated() {
             guard isHeaderFieldName(field) else {
                 throw IMAPError(.protocolError, "\"\(field)\" is not a header field name that can be fetched")

@@ -483,7 +483,9 @@ final class IMAPResponseReader<Source: IMAPByteSource> {
     }
 
     private func unexpected(_ byte: UInt8, _ context: String) -> IMAPError {
-        let shown = byte >= 0x21 && byte < 0x7F ? "\"\(Character(Unicode.Scalar(byte)))\"" : "byte 0x\(String(byte, radix: 16))"
+        let shown =
+            byte >= 0x21 && byte < 0x7F
+            ? "\"\(Character(Unicode.Scalar(byte)))\"" : "byte 0x\(String(byte, radix: 16))"
         return protocolError("\(shown) \(context)")
     }
 }

@@ -150,7 +150,9 @@ package final class IMAPSession {
     /// returns the highest message (RFC 3501 §6.4.8).
     ///
     /// If `body` throws, the rest of the response is read and discarded without calling `body` again (so the
-    /// session stays usable), then that error is rethrown.
+    /// session stays usable), then that error is rethrown. `body` must not call back into this session.
+    /// `header.bytes` shares storage with the parser's buffer until the next message; keeping it is fine (copy on
+    /// write), but a consumer that only parses it lets the buffer be reused without any allocation.
     ///
     /// - Parameters:
     ///   - uids: the UID range; the caller chooses its size (each response streams, so any size works).
