@@ -1,0 +1,117 @@
+internal import CCurl
+
+/// Owns one libcurl easy handle (`CURL*`) and its error buffer.
+///
+/// Not `Sendable`: a handle is used by one thread at a time and never shared (libcurl's threading rule). Every
+/// `setopt`, `perform`, `getinfo`, `send` and `recv` goes through ``check(_:file:line:)``, which turns a `CURLcode`
+/// into a ``CurlError`` carrying the error-buffer text. Signals are off (`CURLOPT_NOSIGNAL`) because libcurl's
+/// SIGALRM-based resolver timeouts are unsafe in a multi-threaded process.
+final class CurlEasyHandle {
+    private let handle: UnsafeMutableRawPointer
+    /// `CURLOPT_ERRORBUFFER` storage. libcurl keeps this pointer for the handle's whole life, so it is allocated
+    /// here and freed in `deinit` only after `curl_easy_cleanup`.
+    private let errorBuffer: UnsafeMutablePointer<CChar>
+
+    init(file: String = #fileID, line: Int = #line) throws(CurlError) {
+        try CurlGlobal.ensureInitialized(file: file, line: line)
+        guard let handle = curl_easy_init() else {
+            throw CurlError(code: .failedInit, detail: "curl_easy_init returned NULL", file: file, line: line)
+        }
+        self.handle = handle
+        self.errorBuffer = .allocate(capacity: Int(CURL_ERROR_SIZE) + 1)
+        self.errorBuffer.initialize(repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
+        try check(seatmeter_curl_easy_setopt_pointer(handle, CURLOPT_ERRORBUFFER, errorBuffer), file: file, line: line)
+        try setOption(CURLOPT_NOSIGNAL, 1, file: file, line: line)
+    }
+
+    deinit {
+        curl_easy_cleanup(handle)
+        errorBuffer.deallocate()
+    }
+
+    // MARK: - Options
+
+    func setOption(_ option: CURLoption, _ value: Int, file: String = #fileID, line: Int = #line) throws(CurlError) {
+        try check(seatmeter_curl_easy_setopt_long(handle, option, value), file: file, line: line)
+    }
+
+    func setOption(_ option: CURLoption, _ value: Bool, file: String = #fileID, line: Int = #line) throws(CurlError) {
+        try setOption(option, value ? 1 : 0, file: file, line: line)
+    }
+
+    /// Sets a string option. libcurl copies string arguments (since 7.17), so the temporary C string may go away.
+    func setOption(_ option: CURLoption, _ value: String, file: String = #fileID, line: Int = #line) throws(CurlError) {
+        let code = value.withCString { seatmeter_curl_easy_setopt_string(handle, option, $0) }
+        try check(code, file: file, line: line)
+    }
+
+    // MARK: - Transfer
+
+    /// `curl_easy_perform`: blocks the calling thread for the whole transfer (with `CURLOPT_CONNECT_ONLY`, until
+    /// the connection is set up and authenticated).
+    func perform(file: String = #fileID, line: Int = #line) throws(CurlError) {
+        try check(curl_easy_perform(handle), file: file, line: line)
+    }
+
+    /// The connection's socket after a connect-only `perform` (`CURLINFO_ACTIVESOCKET`).
+    func activeSocket(file: String = #fileID, line: Int = #line) throws(CurlError) -> Int32 {
+        var socket: curl_socket_t = CURL_SOCKET_BAD
+        try check(seatmeter_curl_easy_getinfo_socket(handle, CURLINFO_ACTIVESOCKET, &socket), file: file, line: line)
+        guard socket != CURL_SOCKET_BAD else {
+            throw CurlError(code: .gotNothing, detail: "no active socket", file: file, line: line)
+        }
+        return socket
+    }
+
+    /// Outcome of a non-blocking `curl_easy_send`/`curl_easy_recv`.
+    enum IOResult {
+        /// Bytes moved; for a receive, 0 means the peer closed the connection.
+        case transferred(Int)
+        /// `CURLE_AGAIN`: nothing can move now; wait for the socket.
+        case wouldBlock
+    }
+
+    /// `curl_easy_send` on a connect-only connection (through TLS when the connection has it).
+    func send(
+        _ bytes: UnsafeRawBufferPointer, file: String = #fileID, line: Int = #line
+    ) throws(CurlError) -> IOResult {
+        guard let base = bytes.baseAddress, !bytes.isEmpty else { return .transferred(0) }
+        var sent = 0
+        clearErrorBuffer()
+        let code = curl_easy_send(handle, base, bytes.count, &sent)
+        if code == CURLE_AGAIN { return .wouldBlock }
+        try check(code, file: file, line: line)
+        return .transferred(sent)
+    }
+
+    /// `curl_easy_recv` on a connect-only connection. Returns `.transferred(0)` when the peer closed it.
+    func receive(
+        into buffer: UnsafeMutableRawBufferPointer, file: String = #fileID, line: Int = #line
+    ) throws(CurlError) -> IOResult {
+        guard let base = buffer.baseAddress, !buffer.isEmpty else { return .transferred(0) }
+        var received = 0
+        clearErrorBuffer()
+        let code = curl_easy_recv(handle, base, buffer.count, &received)
+        if code == CURLE_AGAIN { return .wouldBlock }
+        try check(code, file: file, line: line)
+        return .transferred(received)
+    }
+
+    // MARK: - Errors
+
+    /// Turns a `CURLcode` into a thrown ``CurlError`` with the error-buffer text and the OS errno.
+    func check(_ code: CURLcode, file: String = #fileID, line: Int = #line) throws(CurlError) {
+        guard code != CURLE_OK else { return }
+        var osErrno = 0
+        _ = seatmeter_curl_easy_getinfo_long(handle, CURLINFO_OS_ERRNO, &osErrno)
+        let detail = String(cString: errorBuffer)
+        clearErrorBuffer()
+        throw CurlError(code: CurlError.Code(code), detail: detail, osErrno: Int32(truncatingIfNeeded: osErrno),
+                        file: file, line: line)
+    }
+
+    private func clearErrorBuffer() { errorBuffer[0] = 0 }
+}
+
+@available(*, unavailable)
+extension CurlEasyHandle: Sendable {}
