@@ -1,0 +1,167 @@
+import Foundation
+import GRDB
+import SeatMeterCore
+
+extension Ledger {
+    /// Three ordered raw-row scans (messages, appearances, locations) merged in one pass: no per-message
+    /// query, no Codable decoding. The appearance and location scans visit messages in the same order as
+    /// the message scan, so each row's message is found by advancing a cursor.
+    static func observations(from: Date?, to: Date?, in db: Database) throws -> [MessageObservation] {
+        // Stored dates are whole seconds d: from <= d ⟺ ceil(from) <= d, and d < to ⟺ d < ceil(to).
+        var conditions: [String] = []
+        var arguments: StatementArguments = []
+        if from != nil || to != nil { conditions.append("m.date IS NOT NULL") }
+        if let from {
+            conditions.append("m.date >= ?")
+            _ = arguments.append(contentsOf: [ceilSeconds(from)])
+        }
+        if let to {
+            conditions.append("m.date < ?")
+            _ = arguments.append(contentsOf: [ceilSeconds(to)])
+        }
+        let ranged = !conditions.isEmpty
+        let filter = ranged ? "WHERE " + conditions.joined(separator: " AND ") : ""
+        // With a range, walk the date index (date, id); without, the message table (id) and the appearance
+        // primary key (messageId, position). Both orders are index orders: no sort.
+        let order = ranged ? "m.date, m.id" : "m.id"
+
+        let addresses = try addressTable(in: db)
+        let folders = try folderTable(in: db)
+
+        var observations: [MessageObservation] = []
+        var rowIDs: [Int64] = []
+        let messageRows = try Row.fetchCursor(
+            db,
+            sql: """
+                SELECT m.id, m.dedupKey, m.messageID, m.date, m.subject, m.automationReasons
+                FROM message m \(filter) ORDER BY \(order)
+                """,
+            arguments: arguments
+        )
+        while let row = try messageRows.next() {
+            rowIDs.append(row[0])
+            let date: Int64? = row[3]
+            let reasons: String = row[5]
+            observations.append(
+                MessageObservation(
+                    key: row[1],
+                    messageID: row[2],
+                    date: date.map { Date(timeIntervalSince1970: Double($0)) },
+                    subject: row[4],
+                    locations: [],
+                    appearances: [],
+                    automation: AutomationFacts(reasons: splitLines(reasons))
+                )
+            )
+        }
+        if observations.isEmpty { return [] }
+
+        let appearanceSQL =
+            ranged
+            ? """
+            SELECT a.messageId, a.field, a.addressId, a.name
+            FROM message m JOIN appearance a ON a.messageId = m.id \(filter) ORDER BY \(order), a.position
+            """
+            : "SELECT messageId, field, addressId, name FROM appearance ORDER BY messageId, position"
+        var index = 0
+        let appearanceRows = try Row.fetchCursor(db, sql: appearanceSQL, arguments: arguments)
+        while let row = try appearanceRows.next() {
+            let messageID: Int64 = row[0]
+            guard let found = advance(&index, to: messageID, in: rowIDs) else { continue }
+            let fieldName: String = row[1]
+            guard let field = AddressField(rawValue: fieldName) else {
+                throw DatabaseError(message: "unknown address field \(fieldName) in message \(messageID)")
+            }
+            let addressID: Int64 = row[2]
+            guard let address = addresses.address(addressID) else {
+                throw DatabaseError(message: "unknown address id \(addressID) in message \(messageID)")
+            }
+            observations[found].appearances.append(
+                AddressAppearance(field: field, mailbox: Mailbox(name: row[3], address: address))
+            )
+        }
+
+        let locationSQL =
+            ranged
+            ? """
+            SELECT l.messageId, l.folderId
+            FROM message m JOIN location l ON l.messageId = m.id \(filter) ORDER BY \(order), l.id
+            """
+            : "SELECT messageId, folderId FROM location ORDER BY messageId, id"
+        index = 0
+        var folderIDs: [Int64] = []  // of observations[index], to keep each folder once
+        let locationRows = try Row.fetchCursor(db, sql: locationSQL, arguments: arguments)
+        while let row = try locationRows.next() {
+            let messageID: Int64 = row[0]
+            let previous = index
+            guard let found = advance(&index, to: messageID, in: rowIDs) else { continue }
+            if found != previous { folderIDs.removeAll(keepingCapacity: true) }
+            let folderID: Int64 = row[1]
+            if folderIDs.contains(folderID) { continue }
+            folderIDs.append(folderID)
+            guard let location = folders[folderID] else {
+                throw DatabaseError(message: "unknown folder id \(folderID) in message \(messageID)")
+            }
+            observations[found].locations.append(location)
+        }
+        return observations
+    }
+
+    /// Moves `index` forward to the message `id` (scans share the message scan's order); nil if absent.
+    private static func advance(_ index: inout Int, to id: Int64, in ids: [Int64]) -> Int? {
+        var probe = index
+        while probe < ids.count, ids[probe] != id { probe += 1 }
+        guard probe < ids.count else { return nil }
+        index = probe
+        return probe
+    }
+
+    private static func ceilSeconds(_ date: Date) -> Int64 {
+        let seconds = date.timeIntervalSince1970.rounded(.up)
+        if let exact = Int64(exactly: seconds) { return exact }
+        return seconds < 0 ? Int64.min : Int64.max
+    }
+
+    /// Every stored address by id (ids are dense from 1: rows are never deleted).
+    private static func addressTable(in db: Database) throws -> AddressTable {
+        var table = AddressTable()
+        let rows = try Row.fetchCursor(db, sql: "SELECT id, address FROM address ORDER BY id")
+        while let row = try rows.next() {
+            table.insert(id: row[0], address: row[1])
+        }
+        return table
+    }
+
+    private static func folderTable(in db: Database) throws -> [Int64: FolderLocation] {
+        var folders: [Int64: FolderLocation] = [:]
+        for row in try Row.fetchAll(db, sql: "SELECT id, account, name, role FROM folder") {
+            let role: String = row[3]
+            guard let folderRole = FolderRole(rawValue: role) else {
+                throw DatabaseError(message: "unknown folder role \(role)")
+            }
+            folders[row[0]] = FolderLocation(account: row[1], folder: row[2], role: folderRole)
+        }
+        return folders
+    }
+}
+
+/// Address ids to strings: an array for the dense ids, a dictionary for any others.
+private struct AddressTable {
+    private var dense: [String?] = [nil]
+    private var sparse: [Int64: String] = [:]
+
+    mutating func insert(id: Int64, address: String) {
+        if id == Int64(dense.count) {
+            dense.append(address)
+        } else if id >= 0, id < Int64(dense.count) {
+            dense[Int(id)] = address
+        } else {
+            sparse[id] = address
+        }
+    }
+
+    func address(_ id: Int64) -> String? {
+        if id >= 0, id < Int64(dense.count) { return dense[Int(id)] }
+        return sparse[id]
+    }
+}
