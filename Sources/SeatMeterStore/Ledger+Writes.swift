@@ -245,19 +245,14 @@ extension Ledger {
 
     /// Locations of the folder under `uidValidity` (nil: import locations).
     static func locationCount(account: String, folder: String, uidValidity: UInt32?, in db: Database) throws -> Int {
-        let sql: String
-        if uidValidity == nil {
-            sql = """
+        try Int.fetchOne(
+            db,
+            sql: """
                 SELECT COUNT(*) FROM location JOIN folder ON folder.id = location.folderId
-                WHERE folder.account = ? AND folder.name = ? AND location.uidValidity IS NULL
-                """
-        } else {
-            sql = """
-                SELECT COUNT(*) FROM location JOIN folder ON folder.id = location.folderId
-                WHERE folder.account = ? AND folder.name = ? AND location.uidValidity = ?
-                """
-        }
-        return try Int.fetchOne(db, sql: sql, arguments: [account, folder, uidValidity.map { Int64($0) }]) ?? 0
+                WHERE folder.account = ? AND folder.name = ? AND location.uidValidity IS ?
+                """,
+            arguments: [account, folder, uidValidity.map { Int64($0) }]
+        ) ?? 0
     }
 }
 

@@ -122,3 +122,22 @@ package final class Ledger: Sendable {
         return configuration
     }
 }
+
+extension Ledger {
+    /// Raw SQL in one write transaction, for tests (`@testable import`): schema probes and fault injection.
+    func execute(sql: String) throws {
+        try dbWriter.write { db in try db.execute(sql: sql) }
+    }
+
+    /// The first column of a raw query's rows as text, for tests (`@testable import`).
+    func strings(sql: String) throws -> [String] {
+        try dbWriter.read { db in try String.fetchAll(db, sql: sql) }
+    }
+
+    /// The `detail` lines of `EXPLAIN QUERY PLAN sql`, for tests (`@testable import`).
+    func queryPlan(sql: String) throws -> [String] {
+        try dbWriter.read { db in
+            try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + sql).map { $0["detail"] as String? ?? "" }
+        }
+    }
+}
