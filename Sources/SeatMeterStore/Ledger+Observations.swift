@@ -9,45 +9,48 @@ extension Ledger {
     static func observations(from: Date?, to: Date?, in db: Database) throws -> [MessageObservation] {
         // Stored dates are whole seconds d: from <= d ⟺ ceil(from) <= d, and d < to ⟺ d < ceil(to).
         var conditions: [String] = []
-        var arguments: StatementArguments = []
+        var bounds: [Int64] = []
         if from != nil || to != nil { conditions.append("m.date IS NOT NULL") }
         if let from {
             conditions.append("m.date >= ?")
-            _ = arguments.append(contentsOf: [ceilSeconds(from)])
+            bounds.append(ceilSeconds(from))
         }
         if let to {
             conditions.append("m.date < ?")
-            _ = arguments.append(contentsOf: [ceilSeconds(to)])
+            bounds.append(ceilSeconds(to))
         }
         let ranged = !conditions.isEmpty
         let filter = ranged ? "WHERE " + conditions.joined(separator: " AND ") : ""
         // With a range, walk the date index (date, id); without, the message table (id) and the appearance
         // primary key (messageId, position). Both orders are index orders: no sort.
         let order = ranged ? "m.date, m.id" : "m.id"
+        func prepare(_ sql: String) throws -> RawStatement {
+            let statement = try RawStatement(db, sql: sql)
+            for (offset, bound) in bounds.enumerated() { try statement.bind(bound, at: Int32(offset + 1)) }
+            return statement
+        }
 
         let addresses = try addressTable(in: db)
         let folders = try folderTable(in: db)
 
         var observations: [MessageObservation] = []
         var rowIDs: [Int64] = []
-        let messageRows = try Row.fetchCursor(
-            db,
-            sql: """
-                SELECT m.id, m.dedupKey, m.messageID, m.date, m.subject, m.automationReasons
-                FROM message m \(filter) ORDER BY \(order)
-                """,
-            arguments: arguments
+        let messages = try prepare(
+            """
+            SELECT m.id, m.dedupKey, m.messageID, m.date, m.subject, m.automationReasons
+            FROM message m \(filter) ORDER BY \(order)
+            """
         )
-        while let row = try messageRows.next() {
-            rowIDs.append(row[0])
-            let date: Int64? = row[3]
-            let reasons: String = row[5]
+        defer { messages.reset() }
+        while try messages.step() {
+            rowIDs.append(messages.int64(0))
+            let reasons = messages.string(5)
             observations.append(
                 MessageObservation(
-                    key: row[1],
-                    messageID: row[2],
-                    date: date.map { Date(timeIntervalSince1970: Double($0)) },
-                    subject: row[4],
+                    key: messages.string(1),
+                    messageID: messages.optionalString(2),
+                    date: messages.optionalInt64(3).map { Date(timeIntervalSince1970: Double($0)) },
+                    subject: messages.optionalString(4),
                     locations: [],
                     appearances: [],
                     automation: AutomationFacts(reasons: splitLines(reasons))
@@ -56,47 +59,52 @@ extension Ledger {
         }
         if observations.isEmpty { return [] }
 
-        let appearanceSQL =
+        // Field names are few: decode each distinct text once.
+        var fields: [String: AddressField] = [:]
+        for field in AddressField.allCases { fields[field.rawValue] = field }
+        let appearances = try prepare(
             ranged
-            ? """
-            SELECT a.messageId, a.field, a.addressId, a.name
-            FROM message m JOIN appearance a ON a.messageId = m.id \(filter) ORDER BY \(order), a.position
-            """
-            : "SELECT messageId, field, addressId, name FROM appearance ORDER BY messageId, position"
+                ? """
+                SELECT a.messageId, a.field, a.addressId, a.name
+                FROM message m JOIN appearance a ON a.messageId = m.id \(filter) ORDER BY \(order), a.position
+                """
+                : "SELECT messageId, field, addressId, name FROM appearance ORDER BY messageId, position"
+        )
+        defer { appearances.reset() }
         var index = 0
-        let appearanceRows = try Row.fetchCursor(db, sql: appearanceSQL, arguments: arguments)
-        while let row = try appearanceRows.next() {
-            let messageID: Int64 = row[0]
+        while try appearances.step() {
+            let messageID = appearances.int64(0)
             guard let found = advance(&index, to: messageID, in: rowIDs) else { continue }
-            let fieldName: String = row[1]
-            guard let field = AddressField(rawValue: fieldName) else {
+            let fieldName = appearances.string(1)
+            guard let field = fields[fieldName] else {
                 throw DatabaseError(message: "unknown address field \(fieldName) in message \(messageID)")
             }
-            let addressID: Int64 = row[2]
+            let addressID = appearances.int64(2)
             guard let address = addresses.address(addressID) else {
                 throw DatabaseError(message: "unknown address id \(addressID) in message \(messageID)")
             }
             observations[found].appearances.append(
-                AddressAppearance(field: field, mailbox: Mailbox(name: row[3], address: address))
+                AddressAppearance(field: field, mailbox: Mailbox(name: appearances.string(3), address: address))
             )
         }
 
-        let locationSQL =
+        let locations = try prepare(
             ranged
-            ? """
-            SELECT l.messageId, l.folderId
-            FROM message m JOIN location l ON l.messageId = m.id \(filter) ORDER BY \(order), l.id
-            """
-            : "SELECT messageId, folderId FROM location ORDER BY messageId, id"
+                ? """
+                SELECT l.messageId, l.folderId
+                FROM message m JOIN location l ON l.messageId = m.id \(filter) ORDER BY \(order), l.id
+                """
+                : "SELECT messageId, folderId FROM location ORDER BY messageId, id"
+        )
+        defer { locations.reset() }
         index = 0
         var folderIDs: [Int64] = []  // of observations[index], to keep each folder once
-        let locationRows = try Row.fetchCursor(db, sql: locationSQL, arguments: arguments)
-        while let row = try locationRows.next() {
-            let messageID: Int64 = row[0]
+        while try locations.step() {
+            let messageID = locations.int64(0)
             let previous = index
             guard let found = advance(&index, to: messageID, in: rowIDs) else { continue }
             if found != previous { folderIDs.removeAll(keepingCapacity: true) }
-            let folderID: Int64 = row[1]
+            let folderID = locations.int64(1)
             if folderIDs.contains(folderID) { continue }
             folderIDs.append(folderID)
             guard let location = folders[folderID] else {
@@ -125,9 +133,10 @@ extension Ledger {
     /// Every stored address by id (ids are dense from 1: rows are never deleted).
     private static func addressTable(in db: Database) throws -> AddressTable {
         var table = AddressTable()
-        let rows = try Row.fetchCursor(db, sql: "SELECT id, address FROM address ORDER BY id")
-        while let row = try rows.next() {
-            table.insert(id: row[0], address: row[1])
+        let rows = try RawStatement(db, sql: "SELECT id, address FROM address ORDER BY id")
+        defer { rows.reset() }
+        while try rows.step() {
+            table.insert(id: rows.int64(0), address: rows.string(1))
         }
         return table
     }

@@ -106,7 +106,9 @@ extension Ledger {
         let uidValidity = batch.uidValidity.map { Int64($0) }
         let ingestedAt = now.timeIntervalSince1970
 
-        let insertMessage = try db.cachedStatement(
+        // Prepared once per batch and driven through the C API: this loop is the sync's hot path.
+        let insertMessage = try RawStatement(
+            db,
             sql: """
                 INSERT INTO message
                     (dedupKey, messageID, date, subject, automationReasons, defects, digest, firstIngestedAt)
@@ -114,69 +116,75 @@ extension Ledger {
                 ON CONFLICT (dedupKey) DO NOTHING
                 """
         )
-        let selectMessage = try db.cachedStatement(sql: "SELECT id FROM message WHERE dedupKey = ?")
-        let selectAddress = try db.cachedStatement(sql: "SELECT id FROM address WHERE address = ?")
-        let insertAddress = try db.cachedStatement(sql: "INSERT INTO address (address) VALUES (?)")
-        let insertAppearance = try db.cachedStatement(
+        let selectMessage = try RawStatement(db, sql: "SELECT id FROM message WHERE dedupKey = ?")
+        let selectAddress = try RawStatement(db, sql: "SELECT id FROM address WHERE address = ?")
+        let insertAddress = try RawStatement(db, sql: "INSERT INTO address (address) VALUES (?)")
+        let insertAppearance = try RawStatement(
+            db,
             sql: "INSERT INTO appearance (messageId, position, field, addressId, name) VALUES (?, ?, ?, ?, ?)"
         )
-        let insertLocation = try db.cachedStatement(
+        let insertLocation = try RawStatement(
+            db,
             sql: """
                 INSERT INTO location (messageId, folderId, uidValidity, uid) VALUES (?, ?, ?, ?)
                 ON CONFLICT DO NOTHING
                 """
         )
+        try insertMessage.bind(ingestedAt, at: 8)
+        try insertLocation.bind(folderID, at: 2)
+        try insertLocation.bind(uidValidity, at: 3)
 
         var result = IngestResult()
         for message in batch.messages {
-            let facts = message.facts
-            let key = facts.deduplicationKey
-            insertMessage.setUncheckedArguments([
-                key,
-                facts.messageID,
-                facts.date.flatMap(unixSeconds),
-                facts.subject,
-                joinLines(facts.automation.reasons),
-                joinLines(facts.defects),
-                facts.digest,
-                ingestedAt,
-            ])
+            let key = message.facts.deduplicationKey
+            try insertMessage.bind(key, at: 1)
+            try insertMessage.bind(message.facts.messageID, at: 2)
+            try insertMessage.bind(message.facts.date.flatMap(unixSeconds), at: 3)
+            try insertMessage.bind(message.facts.subject, at: 4)
+            try insertMessage.bind(joinLines(message.facts.automation.reasons), at: 5)
+            try insertMessage.bind(joinLines(message.facts.defects), at: 6)
+            try insertMessage.bind(message.facts.digest, at: 7)
             try insertMessage.execute()
             let messageID: Int64
-            if db.changesCount > 0 {
-                messageID = db.lastInsertedRowID
+            if insertMessage.changes > 0 {
+                messageID = insertMessage.lastInsertedRowID
                 result.newMessages += 1
-                for (position, appearance) in facts.appearances.enumerated() {
+                try insertAppearance.bind(messageID, at: 1)
+                for (position, appearance) in message.facts.appearances.enumerated() {
                     let address = appearance.mailbox.address
                     let addressID: Int64
                     if let cached = addressIDs[address] {
                         addressID = cached
                     } else {
-                        if let stored = try Int64.fetchOne(selectAddress, arguments: [address]) {
+                        try selectAddress.bind(address, at: 1)
+                        if let stored = try selectAddress.int64Value() {
                             addressID = stored
                         } else {
-                            insertAddress.setUncheckedArguments([address])
+                            try insertAddress.bind(address, at: 1)
                             try insertAddress.execute()
-                            addressID = db.lastInsertedRowID
+                            addressID = insertAddress.lastInsertedRowID
                         }
                         addressIDs[address] = addressID
                         added.append(address)
                     }
-                    insertAppearance.setUncheckedArguments([
-                        messageID, position, appearance.field.rawValue, addressID, appearance.mailbox.name,
-                    ])
+                    try insertAppearance.bind(Int64(position), at: 2)
+                    try insertAppearance.bind(appearance.field.rawValue, at: 3)
+                    try insertAppearance.bind(addressID, at: 4)
+                    try insertAppearance.bind(appearance.mailbox.name, at: 5)
                     try insertAppearance.execute()
                 }
             } else {
-                guard let stored = try Int64.fetchOne(selectMessage, arguments: [key]) else {
+                try selectMessage.bind(key, at: 1)
+                guard let stored = try selectMessage.int64Value() else {
                     throw DatabaseError(message: "message \(key) neither inserted nor found")
                 }
                 messageID = stored
                 result.duplicates += 1
             }
-            insertLocation.setUncheckedArguments([messageID, folderID, uidValidity, message.uid.map { Int64($0) }])
+            try insertLocation.bind(messageID, at: 1)
+            try insertLocation.bind(message.uid.map { Int64($0) }, at: 4)
             try insertLocation.execute()
-            if db.changesCount > 0 { result.newLocations += 1 }
+            if insertLocation.changes > 0 { result.newLocations += 1 }
         }
 
         if let checkpointUID = batch.checkpointUID {

@@ -270,4 +270,26 @@ struct LedgerIngestTests {
         #expect(try ledger.strings(sql: "SELECT defects FROM message") == ["bad date"])
         #expect(try ledger.stats().messagesWithDefects == 1)
     }
+
+    @Test func textRoundTripsExactlyIncludingUnicodeAndNUL() throws {
+        let ledger = try Ledger.inMemory()
+        let facts = MessageFacts(
+            messageID: "id\u{0}with-nul@x",
+            date: Date(timeIntervalSince1970: -86_400),
+            subject: "Grüße 👋\u{0} tail",
+            appearances: [
+                AddressAppearance(field: .from, mailbox: Mailbox(name: "Zoë \u{0}\"Q\"", address: "zoë@bücher.example")),
+                AddressAppearance(field: .resentCc, mailbox: Mailbox(name: "", address: "")),
+            ],
+            digest: "")
+        try ledger.ingest(
+            IngestBatch(
+                account: "a", folder: "INBOX", role: .incoming, uidValidity: 1,
+                messages: [IngestMessage(uid: UInt32.max, facts: facts)], checkpointUID: UInt32.max))
+        #expect(
+            try ledger.observations() == [
+                Fixtures.observation(facts, locations: [FolderLocation(account: "a", folder: "INBOX", role: .incoming)])
+            ])
+        #expect(try ledger.checkpoint(account: "a", folder: "INBOX")?.lastUID == UInt32.max)
+    }
 }
