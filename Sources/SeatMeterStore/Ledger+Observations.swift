@@ -92,9 +92,9 @@ extension Ledger {
             ranged
                 ? """
                 SELECT l.messageId, l.folderId
-                FROM message m JOIN location l ON l.messageId = m.id \(filter) ORDER BY \(order), l.id
+                FROM message m JOIN location l ON l.messageId = m.id \(filter) ORDER BY \(order), l.folderId
                 """
-                : "SELECT messageId, folderId FROM location ORDER BY messageId, id"
+                : "SELECT messageId, folderId FROM location ORDER BY messageId, folderId"
         )
         defer { locations.reset() }
         index = 0

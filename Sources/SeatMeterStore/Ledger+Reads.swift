@@ -35,7 +35,7 @@ extension Ledger {
     ///
     /// Order: by date then storage order for a range; storage (first-ingest) order without one. Locations are
     /// distinct folders (a message seen twice in a folder, e.g. before and after a UIDVALIDITY change, lists
-    /// it once), in the order they were first seen; appearances are in header order.
+    /// it once), in the order the ledger first met each folder; appearances are in header order.
     package func observations(from: Date? = nil, to: Date? = nil) throws -> [MessageObservation] {
         try dbWriter.read { db in try Self.observations(from: from, to: to, in: db) }
     }

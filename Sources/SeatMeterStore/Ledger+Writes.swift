@@ -95,6 +95,9 @@ extension Ledger {
     /// Above this many cached addresses the cache starts over (memory stays flat on huge ledgers).
     static let addressCacheLimit = 200_000
 
+    /// Appearance rows per INSERT statement (5 parameters each; SQLite allows 32,766 since 3.32).
+    static let appearancesPerInsert = 16
+
     private static func ingest(
         _ batch: IngestBatch,
         at now: Date,
@@ -103,7 +106,7 @@ extension Ledger {
         added: inout [String]
     ) throws -> IngestResult {
         let folderID = try folderID(account: batch.account, folder: batch.folder, role: batch.role, in: db)
-        let uidValidity = batch.uidValidity.map { Int64($0) }
+        let uidValidity = Int64(batch.uidValidity ?? 0)
         let ingestedAt = now.timeIntervalSince1970
 
         // Prepared once per batch and driven through the C API: this loop is the sync's hot path.
@@ -119,10 +122,16 @@ extension Ledger {
         let selectMessage = try RawStatement(db, sql: "SELECT id FROM message WHERE dedupKey = ?")
         let selectAddress = try RawStatement(db, sql: "SELECT id FROM address WHERE address = ?")
         let insertAddress = try RawStatement(db, sql: "INSERT INTO address (address) VALUES (?)")
-        let insertAppearance = try RawStatement(
-            db,
-            sql: "INSERT INTO appearance (messageId, position, field, addressId, name) VALUES (?, ?, ?, ?, ?)"
-        )
+        // Multi-row inserts: one statement per message (per 16 appearances) instead of one per appearance.
+        var insertAppearances: [RawStatement?] = Array(repeating: nil, count: Self.appearancesPerInsert + 1)
+        func insertAppearance(rows: Int) throws -> RawStatement {
+            if let statement = insertAppearances[rows] { return statement }
+            let values = Array(repeating: "(?, ?, ?, ?, ?)", count: rows).joined(separator: ", ")
+            let statement = try RawStatement(
+                db, sql: "INSERT INTO appearance (messageId, position, field, addressId, name) VALUES \(values)")
+            insertAppearances[rows] = statement
+            return statement
+        }
         let insertLocation = try RawStatement(
             db,
             sql: """
@@ -149,29 +158,39 @@ extension Ledger {
             if insertMessage.changes > 0 {
                 messageID = insertMessage.lastInsertedRowID
                 result.newMessages += 1
-                try insertAppearance.bind(messageID, at: 1)
-                for (position, appearance) in message.facts.appearances.enumerated() {
-                    let address = appearance.mailbox.address
-                    let addressID: Int64
-                    if let cached = addressIDs[address] {
-                        addressID = cached
-                    } else {
-                        try selectAddress.bind(address, at: 1)
-                        if let stored = try selectAddress.int64Value() {
-                            addressID = stored
+                let appearances = message.facts.appearances
+                var chunkStart = 0
+                while chunkStart < appearances.count {
+                    let chunkEnd = min(chunkStart + Self.appearancesPerInsert, appearances.count)
+                    let insert = try insertAppearance(rows: chunkEnd - chunkStart)
+                    var parameter: Int32 = 1
+                    for position in chunkStart..<chunkEnd {
+                        let appearance = appearances[position]
+                        let address = appearance.mailbox.address
+                        let addressID: Int64
+                        if let cached = addressIDs[address] {
+                            addressID = cached
                         } else {
-                            try insertAddress.bind(address, at: 1)
-                            try insertAddress.execute()
-                            addressID = insertAddress.lastInsertedRowID
+                            try selectAddress.bind(address, at: 1)
+                            if let stored = try selectAddress.int64Value() {
+                                addressID = stored
+                            } else {
+                                try insertAddress.bind(address, at: 1)
+                                try insertAddress.execute()
+                                addressID = insertAddress.lastInsertedRowID
+                            }
+                            addressIDs[address] = addressID
+                            added.append(address)
                         }
-                        addressIDs[address] = addressID
-                        added.append(address)
+                        try insert.bind(messageID, at: parameter)
+                        try insert.bind(Int64(position), at: parameter + 1)
+                        try insert.bind(appearance.field.rawValue, at: parameter + 2)
+                        try insert.bind(addressID, at: parameter + 3)
+                        try insert.bind(appearance.mailbox.name, at: parameter + 4)
+                        parameter += 5
                     }
-                    try insertAppearance.bind(Int64(position), at: 2)
-                    try insertAppearance.bind(appearance.field.rawValue, at: 3)
-                    try insertAppearance.bind(addressID, at: 4)
-                    try insertAppearance.bind(appearance.mailbox.name, at: 5)
-                    try insertAppearance.execute()
+                    try insert.execute()
+                    chunkStart = chunkEnd
                 }
             } else {
                 try selectMessage.bind(key, at: 1)
@@ -182,7 +201,7 @@ extension Ledger {
                 result.duplicates += 1
             }
             try insertLocation.bind(messageID, at: 1)
-            try insertLocation.bind(message.uid.map { Int64($0) }, at: 4)
+            try insertLocation.bind(Int64(message.uid ?? 0), at: 4)
             try insertLocation.execute()
             if insertLocation.changes > 0 { result.newLocations += 1 }
         }
@@ -257,9 +276,9 @@ extension Ledger {
             db,
             sql: """
                 SELECT COUNT(*) FROM location JOIN folder ON folder.id = location.folderId
-                WHERE folder.account = ? AND folder.name = ? AND location.uidValidity IS ?
+                WHERE folder.account = ? AND folder.name = ? AND location.uidValidity = ?
                 """,
-            arguments: [account, folder, uidValidity.map { Int64($0) }]
+            arguments: [account, folder, Int64(uidValidity ?? 0)]
         ) ?? 0
     }
 }

@@ -101,6 +101,8 @@ package final class Ledger: Sendable {
         var configuration = Configuration()
         configuration.readonly = readOnly
         configuration.busyMode = .timeout(10)
+        // Declared, not enforced: see LedgerSchema.
+        configuration.foreignKeysEnabled = false
         configuration.label = "SeatMeterLedger"
         configuration.prepareDatabase { db in
             guard file, !db.configuration.readonly else { return }

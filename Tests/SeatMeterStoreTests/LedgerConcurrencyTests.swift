@@ -87,5 +87,6 @@ struct LedgerConcurrencyTests {
         #expect(try reader.messageCount() == total)
         #expect(try writer.checkpoint(account: "helpdesk", folder: "INBOX")?.lastUID == UInt32(batches * batchSize))
         #expect(try reader.stats().locations == 2 * batches * batchSize)
+        #expect(try reader.strings(sql: "PRAGMA foreign_key_check") == [])
     }
 }

@@ -17,6 +17,8 @@ struct LedgerIngestTests {
         var statuses: [FolderStatusRow]
 
         init(_ ledger: Ledger) throws {
+            // Foreign keys are declared but not enforced: check them here.
+            #expect(try ledger.strings(sql: "PRAGMA foreign_key_check") == [])
             observations = try ledger.observations()
             stats = try ledger.stats()
             checkpoints = [
@@ -180,6 +182,7 @@ struct LedgerIngestTests {
             #expect(byKey[message.facts.deduplicationKey]?.appearances == message.facts.appearances)
         }
         #expect(byKey["mid:intruder@example.com"]?.appearances == intruder.appearances)
+        #expect(try ledger.strings(sql: "PRAGMA foreign_key_check") == [])
         #expect(try ledger.checkpoint(account: "helpdesk", folder: "INBOX")?.lastUID == 40)
     }
 
@@ -200,6 +203,7 @@ struct LedgerIngestTests {
                 == FolderCheckpoint(uidValidity: 2, lastUID: 1035, lastSyncAt: t2, messageCount: 35))
         #expect(try ledger.messageCount() == 35)
         #expect(try ledger.stats().locations == 65)
+        #expect(try ledger.strings(sql: "PRAGMA foreign_key_check") == [])
         #expect(try ledger.observations() == (0..<35).map { Fixtures.observation(Fixtures.facts($0), locations: [inbox]) })
         // Re-running the same renumbered sync is still a no-op.
         #expect(

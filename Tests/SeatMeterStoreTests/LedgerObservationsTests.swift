@@ -78,10 +78,10 @@ struct LedgerObservationsTests {
             """,
             """
             SELECT l.messageId FROM message m JOIN location l ON l.messageId = m.id
-            WHERE m.date IS NOT NULL AND m.date >= 1 AND m.date < 2 ORDER BY m.date, m.id, l.id
+            WHERE m.date IS NOT NULL AND m.date >= 1 AND m.date < 2 ORDER BY m.date, m.id, l.folderId
             """,
             "SELECT messageId FROM appearance ORDER BY messageId, position",
-            "SELECT messageId FROM location ORDER BY messageId, id",
+            "SELECT messageId FROM location ORDER BY messageId, folderId",
         ] {
             let plan = try ledger.queryPlan(sql: sql)
             #expect(!plan.contains { $0.contains("TEMP B-TREE") }, "\(sql): \(plan)")
