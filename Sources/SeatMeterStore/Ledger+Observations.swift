@@ -5,7 +5,7 @@ import SeatMeterCore
 extension Ledger {
     /// Three ordered raw-row scans (messages, appearances, locations) merged in one pass: no per-message
     /// query, no Codable decoding. The appearance and location scans visit messages in the same order as
-    /// the message scan, so each row's message is found by advancing a cursor.
+    /// the message scan, so the three advance in lockstep.
     static func observations(from: Date?, to: Date?, in db: Database) throws -> [MessageObservation] {
         // Stored dates are whole seconds d: from <= d ⟺ ceil(from) <= d, and d < to ⟺ d < ceil(to).
         var conditions: [String] = []
@@ -33,35 +33,12 @@ extension Ledger {
         let addresses = try addressTable(in: db)
         let folders = try folderTable(in: db)
 
-        var observations: [MessageObservation] = []
-        var rowIDs: [Int64] = []
         let messages = try prepare(
             """
             SELECT m.id, m.dedupKey, m.messageID, m.date, m.subject, m.automationReasons
             FROM message m \(filter) ORDER BY \(order)
             """
         )
-        defer { messages.reset() }
-        while try messages.step() {
-            rowIDs.append(messages.int64(0))
-            let reasons = messages.string(5)
-            observations.append(
-                MessageObservation(
-                    key: messages.string(1),
-                    messageID: messages.optionalString(2),
-                    date: messages.optionalInt64(3).map { Date(timeIntervalSince1970: Double($0)) },
-                    subject: messages.optionalString(4),
-                    locations: [],
-                    appearances: [],
-                    automation: AutomationFacts(reasons: splitLines(reasons))
-                )
-            )
-        }
-        if observations.isEmpty { return [] }
-
-        // Field names are few: decode each distinct text once.
-        var fields: [String: AddressField] = [:]
-        for field in AddressField.allCases { fields[field.rawValue] = field }
         let appearances = try prepare(
             ranged
                 ? """
@@ -70,24 +47,6 @@ extension Ledger {
                 """
                 : "SELECT messageId, field, addressId, name FROM appearance ORDER BY messageId, position"
         )
-        defer { appearances.reset() }
-        var index = 0
-        while try appearances.step() {
-            let messageID = appearances.int64(0)
-            guard let found = advance(&index, to: messageID, in: rowIDs) else { continue }
-            let fieldName = appearances.string(1)
-            guard let field = fields[fieldName] else {
-                throw DatabaseError(message: "unknown address field \(fieldName) in message \(messageID)")
-            }
-            let addressID = appearances.int64(2)
-            guard let address = addresses.address(addressID) else {
-                throw DatabaseError(message: "unknown address id \(addressID) in message \(messageID)")
-            }
-            observations[found].appearances.append(
-                AddressAppearance(field: field, mailbox: Mailbox(name: appearances.string(3), address: address))
-            )
-        }
-
         let locations = try prepare(
             ranged
                 ? """
@@ -96,32 +55,68 @@ extension Ledger {
                 """
                 : "SELECT messageId, folderId FROM location ORDER BY messageId, folderId"
         )
-        defer { locations.reset() }
-        index = 0
-        var folderIDs: [Int64] = []  // of observations[index], to keep each folder once
-        while try locations.step() {
-            let messageID = locations.int64(0)
-            let previous = index
-            guard let found = advance(&index, to: messageID, in: rowIDs) else { continue }
-            if found != previous { folderIDs.removeAll(keepingCapacity: true) }
-            let folderID = locations.int64(1)
-            if folderIDs.contains(folderID) { continue }
-            folderIDs.append(folderID)
-            guard let location = folders[folderID] else {
-                throw DatabaseError(message: "unknown folder id \(folderID) in message \(messageID)")
+        defer {
+            messages.reset()
+            appearances.reset()
+            locations.reset()
+        }
+
+        // Field names are few: decode each distinct text once.
+        var fields: [String: AddressField] = [:]
+        for field in AddressField.allCases { fields[field.rawValue] = field }
+
+        // The three scans advance in lockstep: the rows of a message's appearances and locations come right
+        // when the message does.
+        var observations: [MessageObservation] = []
+        var moreAppearances = try appearances.step()
+        var moreLocations = try locations.step()
+        while try messages.step() {
+            let id = messages.int64(0)
+            var messageAppearances: [AddressAppearance] = []
+            while moreAppearances, appearances.int64(0) == id {
+                let fieldName = appearances.string(1)
+                guard let field = fields[fieldName] else {
+                    throw DatabaseError(message: "unknown address field \(fieldName) in message \(id)")
+                }
+                let addressID = appearances.int64(2)
+                guard let address = addresses.address(addressID) else {
+                    throw DatabaseError(message: "unknown address id \(addressID) in message \(id)")
+                }
+                messageAppearances.append(
+                    AddressAppearance(field: field, mailbox: Mailbox(name: appearances.string(3), address: address))
+                )
+                moreAppearances = try appearances.step()
             }
-            observations[found].locations.append(location)
+            var messageLocations: [FolderLocation] = []
+            var previousFolderID: Int64?  // rows come ordered by folder: keep each folder once
+            while moreLocations, locations.int64(0) == id {
+                let folderID = locations.int64(1)
+                if folderID != previousFolderID {
+                    guard let location = folders[folderID] else {
+                        throw DatabaseError(message: "unknown folder id \(folderID) in message \(id)")
+                    }
+                    messageLocations.append(location)
+                    previousFolderID = folderID
+                }
+                moreLocations = try locations.step()
+            }
+            observations.append(
+                MessageObservation(
+                    key: messages.string(1),
+                    messageID: messages.optionalString(2),
+                    date: messages.optionalInt64(3).map { Date(timeIntervalSince1970: Double($0)) },
+                    subject: messages.optionalString(4),
+                    locations: messageLocations,
+                    appearances: messageAppearances,
+                    automation: AutomationFacts(reasons: splitLines(messages.string(5)))
+                )
+            )
+        }
+        if moreAppearances || moreLocations {
+            // Only possible if rows lost their message (foreign keys are declared, not enforced).
+            throw DatabaseError(message: "ledger inconsistency: appearances or locations without their message")
         }
         return observations
-    }
-
-    /// Moves `index` forward to the message `id` (scans share the message scan's order); nil if absent.
-    private static func advance(_ index: inout Int, to id: Int64, in ids: [Int64]) -> Int? {
-        var probe = index
-        while probe < ids.count, ids[probe] != id { probe += 1 }
-        guard probe < ids.count else { return nil }
-        index = probe
-        return probe
     }
 
     private static func ceilSeconds(_ date: Date) -> Int64 {

@@ -296,4 +296,25 @@ struct LedgerIngestTests {
             ])
         #expect(try ledger.checkpoint(account: "a", folder: "INBOX")?.lastUID == UInt32.max)
     }
+
+    @Test(arguments: [0, 1, 15, 16, 17, 33, 200])
+    func everyAppearanceIsStoredInHeaderOrder(count: Int) throws {
+        let ledger = try Ledger.inMemory()
+        let fields = AddressField.allCases
+        let facts = MessageFacts(
+            messageID: "many-\(count)@example.com",
+            appearances: (0..<count).map { i in
+                AddressAppearance(
+                    field: fields[i % fields.count],
+                    mailbox: Mailbox(name: i % 3 == 0 ? "" : "Name \(i)", address: "a\(i % 40)@example.com"))
+            },
+            digest: "d")
+        try ledger.ingest(
+            IngestBatch(
+                account: "a", folder: "INBOX", role: .incoming, uidValidity: 1,
+                messages: [IngestMessage(uid: 1, facts: facts)], checkpointUID: 1))
+        #expect(try ledger.observations().first?.appearances == facts.appearances)
+        #expect(try ledger.stats().appearances == count)
+        #expect(try ledger.stats().addresses == min(count, 40))
+    }
 }
