@@ -3,6 +3,7 @@ package import SeatMeterCore
 /// One message of an ``IngestBatch``: its parsed facts and, for IMAP, its UID in the batch's folder.
 package struct IngestMessage: Sendable, Hashable {
     /// The IMAP UID under the batch's ``IngestBatch/uidValidity``; nil for Maildir/mbox imports.
+    /// IMAP never uses 0 (RFC 3501 nz-number): the ledger stores 0 for "none".
     package var uid: UInt32?
     package var facts: MessageFacts
 
@@ -18,6 +19,7 @@ package struct IngestBatch: Sendable, Hashable {
     package var folder: String
     package var role: FolderRole
     /// The folder's UIDVALIDITY; nil for imports (then every ``IngestMessage/uid`` must be nil too).
+    /// IMAP never uses 0 (RFC 3501 nz-number): the ledger stores 0 for "none".
     package var uidValidity: UInt32?
     package var messages: [IngestMessage]
     /// When non-nil, the folder's checkpoint advances to this UID in the same transaction.

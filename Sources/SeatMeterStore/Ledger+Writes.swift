@@ -19,7 +19,7 @@ extension Ledger {
     /// `checkpointUID`. `lastSyncAt` becomes `now`.
     ///
     /// Dates are stored to the whole second (rounded down); header dates have no finer resolution.
-    /// Automation reasons and defects are stored one per line: line breaks inside one become spaces and
+    /// Automation reasons and defects are stored one per line: CR and LF inside one become spaces and
     /// empty ones are dropped.
     ///
     /// - Throws: ``LedgerError/invalidBatch(account:folder:reason:)`` for a UID without UIDVALIDITY;
@@ -288,16 +288,22 @@ func unixSeconds(_ date: Date) -> Int64? {
     Int64(exactly: date.timeIntervalSince1970.rounded(.down))
 }
 
-/// One line per item: line breaks inside an item become spaces, empty items are dropped.
+/// One line per item: CR and LF inside an item become spaces, empty items are dropped. Works on UTF-8
+/// bytes, so an item that starts with a combining mark cannot merge with the separator.
 func joinLines(_ items: [String]) -> String {
     if items.isEmpty { return "" }
     return items.lazy
-        .map { item in item.contains(where: \.isNewline) ? String(item.map { $0.isNewline ? " " : $0 }) : item }
         .filter { !$0.isEmpty }
+        .map { item in
+            item.utf8.contains(where: { $0 == 0x0A || $0 == 0x0D })
+                ? String(decoding: item.utf8.map { $0 == 0x0A || $0 == 0x0D ? 0x20 : $0 }, as: UTF8.self)
+                : item
+        }
         .joined(separator: "\n")
 }
 
 /// The inverse of ``joinLines(_:)``.
 func splitLines(_ text: String) -> [String] {
-    text.isEmpty ? [] : text.split(separator: "\n", omittingEmptySubsequences: true).map(String.init)
+    if text.isEmpty { return [] }
+    return text.utf8.split(separator: 0x0A).map { String(decoding: $0, as: UTF8.self) }
 }

@@ -80,7 +80,13 @@ package final class Ledger: Sendable {
                 )
             }
         } else {
-            try migrator.migrate(dbWriter)
+            do {
+                try migrator.migrate(dbWriter)
+            } catch {
+                // Two processes creating the same ledger at once: the one that lost the race finds the
+                // schema complete. Anything else is a real failure.
+                guard try dbWriter.read(migrator.hasCompletedMigrations) else { throw error }
+            }
             // Another process may have migrated further in between.
             if try dbWriter.read(migrator.hasBeenSuperseded) {
                 let now = try dbWriter.read(migrator.appliedIdentifiers)

@@ -260,7 +260,7 @@ struct LedgerIngestTests {
             messageID: "x@y",
             date: Date(timeIntervalSince1970: 1_700_000_000.75),
             subject: "",
-            automation: AutomationFacts(reasons: ["two\nlines", "", "x-loop"]),
+            automation: AutomationFacts(reasons: ["two\nlines", "", "x-loop", "\u{301}combining first", "cr\rlf"]),
             defects: ["bad\r\ndate"],
             digest: "ab")
         try ledger.ingest(
@@ -270,8 +270,8 @@ struct LedgerIngestTests {
         let observation = try #require(try ledger.observations().first)
         #expect(observation.date == Date(timeIntervalSince1970: 1_700_000_000))
         #expect(observation.subject == "")
-        #expect(observation.automation.reasons == ["two lines", "x-loop"])
-        #expect(try ledger.strings(sql: "SELECT defects FROM message") == ["bad date"])
+        #expect(observation.automation.reasons == ["two lines", "x-loop", "\u{301}combining first", "cr lf"])
+        #expect(try ledger.strings(sql: "SELECT defects FROM message") == ["bad  date"])
         #expect(try ledger.stats().messagesWithDefects == 1)
     }
 

@@ -87,4 +87,17 @@ struct LedgerObservationsTests {
             #expect(!plan.contains { $0.contains("TEMP B-TREE") }, "\(sql): \(plan)")
         }
     }
+
+    @Test(arguments: [
+        "INSERT INTO appearance (messageId, position, field, addressId, name) VALUES (999999, 0, 'from', 1, '')",
+        "INSERT INTO location (messageId, folderId, uidValidity, uid) VALUES (999999, 1, 1, 999999)",
+        "UPDATE appearance SET addressId = 424242 WHERE messageId = 1 AND position = 0",
+        "UPDATE appearance SET field = 'x-unknown' WHERE messageId = 1 AND position = 0",
+        "UPDATE location SET folderId = 77 WHERE messageId = 1",
+    ])
+    func aDamagedLedgerIsReportedNotSilentlyMisread(damage: String) throws {
+        let ledger = try ledger()
+        try ledger.execute(sql: damage)
+        #expect(throws: (any Error).self) { try ledger.observations() }
+    }
 }
