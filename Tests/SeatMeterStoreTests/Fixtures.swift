@@ -1,6 +1,7 @@
 import Foundation
 import SeatMeterCore
 import SeatMeterStore
+import Testing
 
 /// Deterministic message facts for ledger tests.
 enum Fixtures {
@@ -74,5 +75,33 @@ enum Fixtures {
             .appendingPathComponent("seatmeter-store-tests-\(UUID().uuidString)", isDirectory: true)
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
         return url
+    }
+}
+
+/// Where a test's ledger lives: both kinds must behave the same.
+enum LedgerKind: String, CaseIterable, CustomTestStringConvertible, Sendable {
+    case memory
+    case file
+
+    var testDescription: String { rawValue }
+
+    /// A fresh ledger; a file one lives in a temporary directory removed when `scratch` goes away.
+    func make() throws -> (ledger: Ledger, scratch: Scratch) {
+        switch self {
+        case .memory:
+            return (try Ledger.inMemory(), Scratch(directory: nil))
+        case .file:
+            let directory = try Fixtures.temporaryDirectory()
+            let ledger = try Ledger(path: directory.appendingPathComponent("ledger.sqlite").path)
+            return (ledger, Scratch(directory: directory))
+        }
+    }
+
+    final class Scratch {
+        let directory: URL?
+        init(directory: URL?) { self.directory = directory }
+        deinit {
+            if let directory { try? FileManager.default.removeItem(at: directory) }
+        }
     }
 }

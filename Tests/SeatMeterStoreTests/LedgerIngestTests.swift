@@ -29,8 +29,10 @@ struct LedgerIngestTests {
         }
     }
 
-    @Test func newMessagesAreStoredWithTheirAppearancesAndCheckpoint() throws {
-        let ledger = try Ledger.inMemory()
+    @Test(arguments: LedgerKind.allCases)
+    func newMessagesAreStoredWithTheirAppearancesAndCheckpoint(kind: LedgerKind) throws {
+        let (ledger, scratch) = try kind.make()
+        defer { withExtendedLifetime(scratch) {} }
         let now = Date(timeIntervalSince1970: 1_800_000_000.25)
         let result = try ledger.ingest(Fixtures.batch(0..<100), at: now)
         #expect(result == IngestResult(newMessages: 100, duplicates: 0, newLocations: 100))
@@ -51,8 +53,10 @@ struct LedgerIngestTests {
         #expect(stats.addresses == 50 + 1 + 50 + 3 + 1)
     }
 
-    @Test func theSameMessageInTwoFoldersIsOneMessageSeenTwice() throws {
-        let ledger = try Ledger.inMemory()
+    @Test(arguments: LedgerKind.allCases)
+    func theSameMessageInTwoFoldersIsOneMessageSeenTwice(kind: LedgerKind) throws {
+        let (ledger, scratch) = try kind.make()
+        defer { withExtendedLifetime(scratch) {} }
         try ledger.ingest(Fixtures.batch(0..<20))
         let result = try ledger.ingest(Fixtures.batch(10..<30, folder: "Sent", role: .outgoing, uidValidity: 7))
         #expect(result == IngestResult(newMessages: 10, duplicates: 10, newLocations: 20))
@@ -81,8 +85,10 @@ struct LedgerIngestTests {
         #expect(try ledger.observations() == [Fixtures.observation(Fixtures.facts(1), locations: [inbox, sent])])
     }
 
-    @Test func reIngestingTheSameBatchChangesNothing() throws {
-        let ledger = try Ledger.inMemory()
+    @Test(arguments: LedgerKind.allCases)
+    func reIngestingTheSameBatchChangesNothing(kind: LedgerKind) throws {
+        let (ledger, scratch) = try kind.make()
+        defer { withExtendedLifetime(scratch) {} }
         let now = Date(timeIntervalSince1970: 1_800_000_000)
         try ledger.ingest(Fixtures.batch(0..<50), at: now)
         try ledger.ingest(Fixtures.batch(20..<60, folder: "Sent", role: .outgoing), at: now)
@@ -145,8 +151,10 @@ struct LedgerIngestTests {
         #expect(try ledger.checkpoint(account: "helpdesk", folder: "INBOX")?.messageCount == 10)
     }
 
-    @Test func aFailureInsideABatchCommitsNothing() throws {
-        let ledger = try Ledger.inMemory()
+    @Test(arguments: LedgerKind.allCases)
+    func aFailureInsideABatchCommitsNothing(kind: LedgerKind) throws {
+        let (ledger, scratch) = try kind.make()
+        defer { withExtendedLifetime(scratch) {} }
         let t1 = Date(timeIntervalSince1970: 1_800_000_000)
         try ledger.ingest(Fixtures.batch(0..<10), at: t1)
         let before = try Snapshot(ledger)
@@ -186,8 +194,10 @@ struct LedgerIngestTests {
         #expect(try ledger.checkpoint(account: "helpdesk", folder: "INBOX")?.lastUID == 40)
     }
 
-    @Test func uidValidityResetRestartsTheFolderWithoutCountingTwice() throws {
-        let ledger = try Ledger.inMemory()
+    @Test(arguments: LedgerKind.allCases)
+    func uidValidityResetRestartsTheFolderWithoutCountingTwice(kind: LedgerKind) throws {
+        let (ledger, scratch) = try kind.make()
+        defer { withExtendedLifetime(scratch) {} }
         let t1 = Date(timeIntervalSince1970: 1_800_000_000)
         try ledger.ingest(Fixtures.batch(0..<30), at: t1)
         try ledger.resetCheckpoint(account: "helpdesk", folder: "INBOX", uidValidity: 2, at: t1.addingTimeInterval(5))
@@ -221,8 +231,10 @@ struct LedgerIngestTests {
         #expect(checkpoint.messageCount == 4)
     }
 
-    @Test func importsHaveNoUIDsAndDeduplicateByFolder() throws {
-        let ledger = try Ledger.inMemory()
+    @Test(arguments: LedgerKind.allCases)
+    func importsHaveNoUIDsAndDeduplicateByFolder(kind: LedgerKind) throws {
+        let (ledger, scratch) = try kind.make()
+        defer { withExtendedLifetime(scratch) {} }
         let archive = FolderLocation(account: "import", folder: "/srv/export/Maildir", role: .incoming)
         let batch = Fixtures.batch(0..<10, account: "import", folder: "/srv/export/Maildir", uidValidity: nil)
         #expect(batch.messages.allSatisfy { $0.uid == nil })
