@@ -53,7 +53,9 @@ extension Ledger {
                     UPDATE delivery SET status = 'delivered', sentAt = ?, rejectedRecipients = ?, error = NULL
                     WHERE periodStart = ?
                     """,
-                arguments: [sentAt.timeIntervalSince1970, joinLines(rejectedRecipients), try Self.periodKey(periodStart)]
+                arguments: [
+                    sentAt.timeIntervalSince1970, joinLines(rejectedRecipients), try Self.periodKey(periodStart),
+                ]
             )
             guard db.changesCount == 1 else {
                 throw DatabaseError(message: "no delivery attempt recorded for period \(periodStart)")

@@ -55,8 +55,16 @@ extension Ledger {
             func row(_ key: Key) -> FolderStatusRow {
                 rows[key]
                     ?? FolderStatusRow(
-                        account: key.account, folder: key.folder, role: nil, uidValidity: nil, lastUID: nil,
-                        lastSyncAt: nil, messageCount: 0, lastSuccessAt: nil, lastRunAt: nil, lastError: nil
+                        account: key.account,
+                        folder: key.folder,
+                        role: nil,
+                        uidValidity: nil,
+                        lastUID: nil,
+                        lastSyncAt: nil,
+                        messageCount: 0,
+                        lastSuccessAt: nil,
+                        lastRunAt: nil,
+                        lastError: nil
                     )
             }
             for folder in try Row.fetchAll(db, sql: "SELECT account, name, role FROM folder") {
@@ -79,7 +87,8 @@ extension Ledger {
                 rows[key] = status
             }
             let runFolders = try Row.fetchAll(
-                db, sql: "SELECT DISTINCT account, folder FROM syncRun WHERE folder IS NOT NULL"
+                db,
+                sql: "SELECT DISTINCT account, folder FROM syncRun WHERE folder IS NOT NULL"
             )
             for runFolder in runFolders {
                 let key = Key(account: runFolder[0], folder: runFolder[1])

@@ -128,7 +128,9 @@ extension Ledger {
             if let statement = insertAppearances[rows] { return statement }
             let values = Array(repeating: "(?, ?, ?, ?, ?)", count: rows).joined(separator: ", ")
             let statement = try RawStatement(
-                db, sql: "INSERT INTO appearance (messageId, position, field, addressId, name) VALUES \(values)")
+                db,
+                sql: "INSERT INTO appearance (messageId, position, field, addressId, name) VALUES \(values)"
+            )
             insertAppearances[rows] = statement
             return statement
         }
@@ -208,7 +210,11 @@ extension Ledger {
 
         if let checkpointUID = batch.checkpointUID {
             try advanceCheckpoint(
-                batch: batch, to: checkpointUID, newLocations: result.newLocations, at: ingestedAt, in: db
+                batch: batch,
+                to: checkpointUID,
+                newLocations: result.newLocations,
+                at: ingestedAt,
+                in: db
             )
         }
         return result
@@ -235,7 +241,10 @@ extension Ledger {
         } else {
             lastUID = Int64(checkpointUID)
             messageCount = try locationCount(
-                account: batch.account, folder: batch.folder, uidValidity: batch.uidValidity, in: db
+                account: batch.account,
+                folder: batch.folder,
+                uidValidity: batch.uidValidity,
+                in: db
             )
         }
         try db.execute(
@@ -263,7 +272,10 @@ extension Ledger {
         )
         guard
             let id = try Int64.fetchOne(
-                db, sql: "SELECT id FROM folder WHERE account = ? AND name = ?", arguments: [account, folder])
+                db,
+                sql: "SELECT id FROM folder WHERE account = ? AND name = ?",
+                arguments: [account, folder]
+            )
         else {
             throw DatabaseError(message: "folder \(account)/\(folder) neither inserted nor found")
         }

@@ -36,7 +36,12 @@ struct RawStatement {
             // A nil base address (empty string) would bind NULL: point at a static empty C string instead.
             let text = bytes.baseAddress.map { UnsafeRawPointer($0) } ?? UnsafeRawPointer(Self.empty.utf8Start)
             return sqlite3_bind_text(
-                handle, index, text.assumingMemoryBound(to: CChar.self), count, Self.transient)
+                handle,
+                index,
+                text.assumingMemoryBound(to: CChar.self),
+                count,
+                Self.transient
+            )
         }
         try check(code)
     }

@@ -12,16 +12,29 @@ enum Fixtures {
     static func facts(_ n: Int, people: Int = 50) -> MessageFacts {
         let sender = n % people
         var appearances = [
-            AddressAppearance(field: .from, mailbox: Mailbox(name: "Person \(sender)", address: "p\(sender)@example.com")),
+            AddressAppearance(
+                field: .from,
+                mailbox: Mailbox(name: "Person \(sender)", address: "p\(sender)@example.com")
+            ),
             AddressAppearance(field: .to, mailbox: Mailbox(name: "", address: "helpdesk@example.com")),
-            AddressAppearance(field: .cc, mailbox: Mailbox(name: "Näme \((n + 1) % people)", address: "p\((n + 1) % people)@example.com")),
+            AddressAppearance(
+                field: .cc,
+                mailbox: Mailbox(name: "Näme \((n + 1) % people)", address: "p\((n + 1) % people)@example.com")
+            ),
             AddressAppearance(field: .cc, mailbox: Mailbox(name: "", address: "P\((n + 2) % people)@Example.com")),
         ]
         if n % 5 == 0 {
-            appearances.append(AddressAppearance(field: .replyTo, mailbox: Mailbox(name: "Reply", address: "reply\(n % 3)@example.org")))
+            appearances.append(
+                AddressAppearance(
+                    field: .replyTo,
+                    mailbox: Mailbox(name: "Reply", address: "reply\(n % 3)@example.org")
+                )
+            )
         }
         if n % 9 == 0 {
-            appearances.append(AddressAppearance(field: .resentFrom, mailbox: Mailbox(name: "Agent", address: "agent@example.com")))
+            appearances.append(
+                AddressAppearance(field: .resentFrom, mailbox: Mailbox(name: "Agent", address: "agent@example.com"))
+            )
         }
         return MessageFacts(
             messageID: n % 13 == 0 ? nil : "msg-\(n)@example.com",

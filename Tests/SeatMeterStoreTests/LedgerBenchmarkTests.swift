@@ -13,7 +13,8 @@ import Testing
 @Suite(
     "Ledger benchmark",
     .enabled(if: ProcessInfo.processInfo.environment["SEATMETER_STORE_BENCH"] == "1", "set SEATMETER_STORE_BENCH=1"),
-    .serialized)
+    .serialized
+)
 struct LedgerBenchmarkTests {
     /// `SEATMETER_STORE_BENCH_MESSAGES` scales it (e.g. down, for a profiler); the targets assume 100,000.
     static let messageCount =
@@ -43,7 +44,13 @@ struct LedgerBenchmarkTests {
             appearances: appearances,
             automation: AutomationFacts(reasons: n % 10 == 0 ? ["auto-submitted: auto-replied"] : []),
             defects: n % 50 == 0 ? ["obsolete date syntax"] : [],
-            digest: String(format: "%016llx%016llx%016llx%016llx", random.next(), random.next(), random.next(), random.next())
+            digest: String(
+                format: "%016llx%016llx%016llx%016llx",
+                random.next(),
+                random.next(),
+                random.next(),
+                random.next()
+            )
         )
     }
 
@@ -53,8 +60,13 @@ struct LedgerBenchmarkTests {
                 IngestMessage(uid: UInt32($0 + 1), facts: facts($0))
             }
             return IngestBatch(
-                account: "helpdesk", folder: "INBOX", role: .incoming, uidValidity: 1, messages: messages,
-                checkpointUID: messages.last?.uid)
+                account: "helpdesk",
+                folder: "INBOX",
+                role: .incoming,
+                uidValidity: 1,
+                messages: messages,
+                checkpointUID: messages.last?.uid
+            )
         }
     }
 
@@ -78,7 +90,8 @@ struct LedgerBenchmarkTests {
         let elapsed = ContinuousClock.now - start
         return Timing(
             wall: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18,
-            cpu: cpuSeconds() - cpu)
+            cpu: cpuSeconds() - cpu
+        )
     }
 
     @Test func ingestAndObservationsOnAFileLedger() throws {
@@ -113,13 +126,20 @@ struct LedgerBenchmarkTests {
               ingest (duplicates): \(resync) = \(Int(Double(Self.messageCount) / resync.wall)) messages/s
               observations (all):  \(observe), median of \(timings)
               observations (90 d): \(ranged), \(window.count) messages
-            """)
+            """
+        )
         #expect(observations.count == Self.messageCount)
         #expect(observations.reduce(0) { $0 + $1.appearances.count } == appearances)
         let sample = Self.messageCount / 3
-        #expect(observations[sample] == Fixtures.observation(Self.facts(sample), locations: [
-            FolderLocation(account: "helpdesk", folder: "INBOX", role: .incoming)
-        ]))
+        #expect(
+            observations[sample]
+                == Fixtures.observation(
+                    Self.facts(sample),
+                    locations: [
+                        FolderLocation(account: "helpdesk", folder: "INBOX", role: .incoming)
+                    ]
+                )
+        )
         #expect(window.count == min(Self.messageCount, 90 * 86_400 / 300))
         #expect(try ledger.strings(sql: "PRAGMA foreign_key_check") == [])
         // CPU time: on a shared machine wall-clock time measures the neighbours too.

@@ -68,7 +68,9 @@ struct LedgerConcurrencyTests {
                     if let checkpoint = try reader.checkpoint(account: "helpdesk", folder: "INBOX"),
                         checkpoint.lastUID < lastSyncCount
                     {
-                        errors.withLock { $0.append("checkpoint \(checkpoint.lastUID) behind \(lastSyncCount) messages") }
+                        errors.withLock {
+                            $0.append("checkpoint \(checkpoint.lastUID) behind \(lastSyncCount) messages")
+                        }
                     }
                     readsDone.add(1, ordering: .relaxed)
                 } catch {

@@ -39,9 +39,12 @@ struct LedgerIngestTests {
         #expect(try ledger.messageCount() == 100)
         #expect(
             try ledger.checkpoint(account: "helpdesk", folder: "INBOX")
-                == FolderCheckpoint(uidValidity: 1, lastUID: 100, lastSyncAt: now, messageCount: 100))
+                == FolderCheckpoint(uidValidity: 1, lastUID: 100, lastSyncAt: now, messageCount: 100)
+        )
         #expect(try ledger.checkpoint(account: "helpdesk", folder: "Sent") == nil)
-        #expect(try ledger.observations() == (0..<100).map { Fixtures.observation(Fixtures.facts($0), locations: [inbox]) })
+        #expect(
+            try ledger.observations() == (0..<100).map { Fixtures.observation(Fixtures.facts($0), locations: [inbox]) }
+        )
         let stats = try ledger.stats()
         #expect(stats.messages == 100)
         #expect(stats.messagesWithDefects == (0..<100).filter { $0 % 11 == 0 }.count)
@@ -79,8 +82,14 @@ struct LedgerIngestTests {
         changed.appearances = []
         let result = try ledger.ingest(
             IngestBatch(
-                account: "helpdesk", folder: "Sent", role: .outgoing, uidValidity: 3,
-                messages: [IngestMessage(uid: 9, facts: changed)], checkpointUID: 9))
+                account: "helpdesk",
+                folder: "Sent",
+                role: .outgoing,
+                uidValidity: 3,
+                messages: [IngestMessage(uid: 9, facts: changed)],
+                checkpointUID: 9
+            )
+        )
         #expect(result == IngestResult(newMessages: 0, duplicates: 1, newLocations: 1))
         #expect(try ledger.observations() == [Fixtures.observation(Fixtures.facts(1), locations: [inbox, sent])])
     }
@@ -104,8 +113,13 @@ struct LedgerIngestTests {
         let ledger = try Ledger.inMemory()
         let facts = Fixtures.facts(3)
         let batch = IngestBatch(
-            account: "helpdesk", folder: "INBOX", role: .incoming, uidValidity: 1,
-            messages: [IngestMessage(uid: 1, facts: facts), IngestMessage(uid: 2, facts: facts)], checkpointUID: 2)
+            account: "helpdesk",
+            folder: "INBOX",
+            role: .incoming,
+            uidValidity: 1,
+            messages: [IngestMessage(uid: 1, facts: facts), IngestMessage(uid: 2, facts: facts)],
+            checkpointUID: 2
+        )
         #expect(try ledger.ingest(batch) == IngestResult(newMessages: 1, duplicates: 1, newLocations: 2))
         // Two copies in one folder are one location in the observation.
         #expect(try ledger.observations() == [Fixtures.observation(facts, locations: [inbox])])
@@ -119,9 +133,15 @@ struct LedgerIngestTests {
         let b = MessageFacts(subject: "b", digest: "bb")
         let emptyID = MessageFacts(messageID: "", subject: "c", digest: "aa")
         let batch = IngestBatch(
-            account: "helpdesk", folder: "INBOX", role: .incoming, uidValidity: 1,
-            messages: [IngestMessage(uid: 1, facts: a), IngestMessage(uid: 2, facts: b), IngestMessage(uid: 3, facts: emptyID)],
-            checkpointUID: 3)
+            account: "helpdesk",
+            folder: "INBOX",
+            role: .incoming,
+            uidValidity: 1,
+            messages: [
+                IngestMessage(uid: 1, facts: a), IngestMessage(uid: 2, facts: b), IngestMessage(uid: 3, facts: emptyID),
+            ],
+            checkpointUID: 3
+        )
         #expect(try ledger.ingest(batch) == IngestResult(newMessages: 2, duplicates: 1, newLocations: 3))
         #expect(try ledger.observations().map(\.key) == ["sha256:aa", "sha256:bb"])
     }
@@ -136,17 +156,26 @@ struct LedgerIngestTests {
         try ledger.ingest(late, at: t2)
         #expect(
             try ledger.checkpoint(account: "helpdesk", folder: "INBOX")
-                == FolderCheckpoint(uidValidity: 1, lastUID: 10, lastSyncAt: t2, messageCount: 10))
+                == FolderCheckpoint(uidValidity: 1, lastUID: 10, lastSyncAt: t2, messageCount: 10)
+        )
         // A batch without checkpointUID stores facts but leaves the checkpoint alone.
         try ledger.ingest(Fixtures.batch(10..<12, checkpoint: false), at: t2.addingTimeInterval(60))
         #expect(
             try ledger.checkpoint(account: "helpdesk", folder: "INBOX")
-                == FolderCheckpoint(uidValidity: 1, lastUID: 10, lastSyncAt: t2, messageCount: 10))
+                == FolderCheckpoint(uidValidity: 1, lastUID: 10, lastSyncAt: t2, messageCount: 10)
+        )
         // Nothing new, but the sync reached UID 20 (e.g. expunged messages): the checkpoint follows.
         try ledger.ingest(
             IngestBatch(
-                account: "helpdesk", folder: "INBOX", role: .incoming, uidValidity: 1, messages: [],
-                checkpointUID: 20), at: t2)
+                account: "helpdesk",
+                folder: "INBOX",
+                role: .incoming,
+                uidValidity: 1,
+                messages: [],
+                checkpointUID: 20
+            ),
+            at: t2
+        )
         #expect(try ledger.checkpoint(account: "helpdesk", folder: "INBOX")?.lastUID == 20)
         #expect(try ledger.checkpoint(account: "helpdesk", folder: "INBOX")?.messageCount == 10)
     }
@@ -164,11 +193,13 @@ struct LedgerIngestTests {
             sql: """
                 CREATE TRIGGER fail AFTER INSERT ON appearance
                 WHEN NEW.name = 'Boom' BEGIN SELECT RAISE(ABORT, 'injected failure'); END
-                """)
+                """
+        )
         var batch = Fixtures.batch(10..<40)
         batch.messages[20].facts.appearances[0].mailbox = Mailbox(name: "Boom", address: "new-in-failed@example.net")
         batch.messages[5].facts.appearances.append(
-            AddressAppearance(field: .bcc, mailbox: Mailbox(name: "", address: "only-in-failed@example.net")))
+            AddressAppearance(field: .bcc, mailbox: Mailbox(name: "", address: "only-in-failed@example.net"))
+        )
         #expect(throws: (any Error).self) { try ledger.ingest(batch, at: t1.addingTimeInterval(60)) }
         #expect(try Snapshot(ledger) == before)
         try ledger.execute(sql: "DROP TRIGGER fail")
@@ -178,11 +209,18 @@ struct LedgerIngestTests {
         let intruder = MessageFacts(
             messageID: "intruder@example.com",
             appearances: [AddressAppearance(field: .from, mailbox: Mailbox(name: "", address: "intruder@example.net"))],
-            digest: "00")
+            digest: "00"
+        )
         try ledger.ingest(
             IngestBatch(
-                account: "helpdesk", folder: "Other", role: .incoming, uidValidity: 1,
-                messages: [IngestMessage(uid: 1, facts: intruder)], checkpointUID: 1))
+                account: "helpdesk",
+                folder: "Other",
+                role: .incoming,
+                uidValidity: 1,
+                messages: [IngestMessage(uid: 1, facts: intruder)],
+                checkpointUID: 1
+            )
+        )
         #expect(try ledger.ingest(batch) == IngestResult(newMessages: 30, duplicates: 0, newLocations: 30))
         let observations = try ledger.observations()
         let byKey = Dictionary(uniqueKeysWithValues: observations.map { ($0.key, $0) })
@@ -203,22 +241,27 @@ struct LedgerIngestTests {
         try ledger.resetCheckpoint(account: "helpdesk", folder: "INBOX", uidValidity: 2, at: t1.addingTimeInterval(5))
         #expect(
             try ledger.checkpoint(account: "helpdesk", folder: "INBOX")
-                == FolderCheckpoint(uidValidity: 2, lastUID: 0, lastSyncAt: t1, messageCount: 0))
+                == FolderCheckpoint(uidValidity: 2, lastUID: 0, lastSyncAt: t1, messageCount: 0)
+        )
         // The server renumbered the folder: same messages, new UIDs, plus five new ones.
         let t2 = t1.addingTimeInterval(60)
         let result = try ledger.ingest(Fixtures.batch(0..<35, uidValidity: 2, uidOffset: 1000), at: t2)
         #expect(result == IngestResult(newMessages: 5, duplicates: 30, newLocations: 35))
         #expect(
             try ledger.checkpoint(account: "helpdesk", folder: "INBOX")
-                == FolderCheckpoint(uidValidity: 2, lastUID: 1035, lastSyncAt: t2, messageCount: 35))
+                == FolderCheckpoint(uidValidity: 2, lastUID: 1035, lastSyncAt: t2, messageCount: 35)
+        )
         #expect(try ledger.messageCount() == 35)
         #expect(try ledger.stats().locations == 65)
         #expect(try ledger.strings(sql: "PRAGMA foreign_key_check") == [])
-        #expect(try ledger.observations() == (0..<35).map { Fixtures.observation(Fixtures.facts($0), locations: [inbox]) })
+        #expect(
+            try ledger.observations() == (0..<35).map { Fixtures.observation(Fixtures.facts($0), locations: [inbox]) }
+        )
         // Re-running the same renumbered sync is still a no-op.
         #expect(
             try ledger.ingest(Fixtures.batch(0..<35, uidValidity: 2, uidOffset: 1000), at: t2)
-                == IngestResult(newMessages: 0, duplicates: 35, newLocations: 0))
+                == IngestResult(newMessages: 0, duplicates: 35, newLocations: 0)
+        )
     }
 
     @Test func aBatchUnderANewUIDValidityWithoutResetAlsoRestarts() throws {
@@ -243,7 +286,8 @@ struct LedgerIngestTests {
         #expect(try ledger.ingest(batch, at: now) == IngestResult(newMessages: 0, duplicates: 10, newLocations: 0))
         #expect(
             try ledger.checkpoint(account: "import", folder: "/srv/export/Maildir")
-                == FolderCheckpoint(uidValidity: nil, lastUID: 0, lastSyncAt: now, messageCount: 10))
+                == FolderCheckpoint(uidValidity: nil, lastUID: 0, lastSyncAt: now, messageCount: 10)
+        )
         #expect(try ledger.observations().allSatisfy { $0.locations == [archive] })
     }
 
@@ -253,7 +297,10 @@ struct LedgerIngestTests {
         batch.messages[1].uid = 5
         #expect(
             throws: LedgerError.invalidBatch(
-                account: "helpdesk", folder: "INBOX", reason: "messages have UIDs but the batch has no UIDVALIDITY")
+                account: "helpdesk",
+                folder: "INBOX",
+                reason: "messages have UIDs but the batch has no UIDVALIDITY"
+            )
         ) { try ledger.ingest(batch) }
         #expect(try ledger.messageCount() == 0)
     }
@@ -263,7 +310,9 @@ struct LedgerIngestTests {
         try ledger.ingest(Fixtures.batch(0..<3, folder: "Sent"))
         #expect(try ledger.observations().flatMap(\.locations).map(\.role) == [.incoming, .incoming, .incoming])
         try ledger.ingest(Fixtures.batch(3..<4, folder: "Sent", role: .outgoing))
-        #expect(try ledger.observations().flatMap(\.locations).map(\.role) == [.outgoing, .outgoing, .outgoing, .outgoing])
+        #expect(
+            try ledger.observations().flatMap(\.locations).map(\.role) == [.outgoing, .outgoing, .outgoing, .outgoing]
+        )
     }
 
     @Test func storedTextIsNormalizedAsDocumented() throws {
@@ -274,11 +323,18 @@ struct LedgerIngestTests {
             subject: "",
             automation: AutomationFacts(reasons: ["two\nlines", "", "x-loop", "\u{301}combining first", "cr\rlf"]),
             defects: ["bad\r\ndate"],
-            digest: "ab")
+            digest: "ab"
+        )
         try ledger.ingest(
             IngestBatch(
-                account: "a", folder: "INBOX", role: .incoming, uidValidity: 1,
-                messages: [IngestMessage(uid: 1, facts: facts)], checkpointUID: 1))
+                account: "a",
+                folder: "INBOX",
+                role: .incoming,
+                uidValidity: 1,
+                messages: [IngestMessage(uid: 1, facts: facts)],
+                checkpointUID: 1
+            )
+        )
         let observation = try #require(try ledger.observations().first)
         #expect(observation.date == Date(timeIntervalSince1970: 1_700_000_000))
         #expect(observation.subject == "")
@@ -294,18 +350,29 @@ struct LedgerIngestTests {
             date: Date(timeIntervalSince1970: -86_400),
             subject: "Grüße 👋\u{0} tail",
             appearances: [
-                AddressAppearance(field: .from, mailbox: Mailbox(name: "Zoë \u{0}\"Q\"", address: "zoë@bücher.example")),
+                AddressAppearance(
+                    field: .from,
+                    mailbox: Mailbox(name: "Zoë \u{0}\"Q\"", address: "zoë@bücher.example")
+                ),
                 AddressAppearance(field: .resentCc, mailbox: Mailbox(name: "", address: "")),
             ],
-            digest: "")
+            digest: ""
+        )
         try ledger.ingest(
             IngestBatch(
-                account: "a", folder: "INBOX", role: .incoming, uidValidity: 1,
-                messages: [IngestMessage(uid: UInt32.max, facts: facts)], checkpointUID: UInt32.max))
+                account: "a",
+                folder: "INBOX",
+                role: .incoming,
+                uidValidity: 1,
+                messages: [IngestMessage(uid: UInt32.max, facts: facts)],
+                checkpointUID: UInt32.max
+            )
+        )
         #expect(
             try ledger.observations() == [
                 Fixtures.observation(facts, locations: [FolderLocation(account: "a", folder: "INBOX", role: .incoming)])
-            ])
+            ]
+        )
         #expect(try ledger.checkpoint(account: "a", folder: "INBOX")?.lastUID == UInt32.max)
     }
 
@@ -318,13 +385,21 @@ struct LedgerIngestTests {
             appearances: (0..<count).map { i in
                 AddressAppearance(
                     field: fields[i % fields.count],
-                    mailbox: Mailbox(name: i % 3 == 0 ? "" : "Name \(i)", address: "a\(i % 40)@example.com"))
+                    mailbox: Mailbox(name: i % 3 == 0 ? "" : "Name \(i)", address: "a\(i % 40)@example.com")
+                )
             },
-            digest: "d")
+            digest: "d"
+        )
         try ledger.ingest(
             IngestBatch(
-                account: "a", folder: "INBOX", role: .incoming, uidValidity: 1,
-                messages: [IngestMessage(uid: 1, facts: facts)], checkpointUID: 1))
+                account: "a",
+                folder: "INBOX",
+                role: .incoming,
+                uidValidity: 1,
+                messages: [IngestMessage(uid: 1, facts: facts)],
+                checkpointUID: 1
+            )
+        )
         #expect(try ledger.observations().first?.appearances == facts.appearances)
         #expect(try ledger.stats().appearances == count)
         #expect(try ledger.stats().addresses == min(count, 40))

@@ -14,7 +14,8 @@ struct LedgerMigrationTests {
             tables == [
                 "address", "appearance", "checkpoint", "delivery", "folder", "grdb_migrations", "location", "message",
                 "syncRun",
-            ])
+            ]
+        )
         #expect(try ledger.messageCount() == 0)
     }
 

@@ -26,7 +26,9 @@ struct LedgerObservationsTests {
         #expect(try ledger.observations(from: nil, to: nil) == expected)
     }
 
-    static let ranges: [(from: Int?, to: Int?)] = [(10, 50), (0, 200), (nil, 30), (150, nil), (42, 43), (60, 60), (199, 500)]
+    static let ranges: [(from: Int?, to: Int?)] = [
+        (10, 50), (0, 200), (nil, 30), (150, nil), (42, 43), (60, 60), (199, 500),
+    ]
 
     @Test(arguments: ranges)
     func aRangeReturnsDatedMessagesInDateOrder(from: Int?, to: Int?) throws {
@@ -42,8 +44,14 @@ struct LedgerObservationsTests {
     @Test func fractionalBoundsCompareWithTheStoredSecond() throws {
         let ledger = try ledger()
         let second = Fixtures.epoch.addingTimeInterval(60)  // message 1
-        #expect(try ledger.observations(from: second.addingTimeInterval(-0.5), to: second.addingTimeInterval(0.5)).map(\.key) == ["mid:msg-1@example.com"])
-        #expect(try ledger.observations(from: second.addingTimeInterval(0.5), to: second.addingTimeInterval(59)).isEmpty)
+        #expect(
+            try ledger.observations(from: second.addingTimeInterval(-0.5), to: second.addingTimeInterval(0.5)).map(
+                \.key
+            ) == ["mid:msg-1@example.com"]
+        )
+        #expect(
+            try ledger.observations(from: second.addingTimeInterval(0.5), to: second.addingTimeInterval(59)).isEmpty
+        )
     }
 
     @Test func locationsAndAppearancesStayWithTheirMessageInARange() throws {
@@ -57,7 +65,8 @@ struct LedgerObservationsTests {
         let expected = (20..<130).filter { $0 % 17 != 0 }.map { n in
             Fixtures.observation(
                 Fixtures.facts(n),
-                locations: [inbox] + (n % 3 == 0 ? [sent] : []) + (n % 4 == 0 ? [other] : []))
+                locations: [inbox] + (n % 3 == 0 ? [sent] : []) + (n % 4 == 0 ? [other] : [])
+            )
         }
         #expect(try ledger.observations(from: start, to: end) == expected)
     }

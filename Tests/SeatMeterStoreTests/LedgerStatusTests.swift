@@ -13,45 +13,117 @@ struct LedgerStatusTests {
         try ledger.ingest(Fixtures.batch(0..<10), at: t0)
         try ledger.ingest(Fixtures.batch(0..<4, folder: "Sent", role: .outgoing, uidValidity: 5), at: t0)
         try ledger.recordSyncRun(
-            account: "helpdesk", folder: "INBOX", startedAt: t0, finishedAt: t0 + 1, newMessages: 10, error: nil)
+            account: "helpdesk",
+            folder: "INBOX",
+            startedAt: t0,
+            finishedAt: t0 + 1,
+            newMessages: 10,
+            error: nil
+        )
         try ledger.recordSyncRun(
-            account: "helpdesk", folder: "Sent", startedAt: t0, finishedAt: t0 + 2, newMessages: 4, error: nil)
+            account: "helpdesk",
+            folder: "Sent",
+            startedAt: t0,
+            finishedAt: t0 + 2,
+            newMessages: 4,
+            error: nil
+        )
         // Later: Sent fails, the whole second account fails to log in, a missing folder fails.
         try ledger.recordSyncRun(
-            account: "helpdesk", folder: "Sent", startedAt: t0 + 300, finishedAt: t0 + 301, newMessages: 0,
-            error: "connection dropped")
+            account: "helpdesk",
+            folder: "Sent",
+            startedAt: t0 + 300,
+            finishedAt: t0 + 301,
+            newMessages: 0,
+            error: "connection dropped"
+        )
         try ledger.recordSyncRun(
-            account: "helpdesk", folder: "Archive", startedAt: t0 + 300, finishedAt: t0 + 302, newMessages: 0,
-            error: "folder does not exist")
+            account: "helpdesk",
+            folder: "Archive",
+            startedAt: t0 + 300,
+            finishedAt: t0 + 302,
+            newMessages: 0,
+            error: "folder does not exist"
+        )
         try ledger.recordSyncRun(
-            account: "second", folder: "INBOX", startedAt: t0, finishedAt: t0 + 3, newMessages: 0, error: nil)
+            account: "second",
+            folder: "INBOX",
+            startedAt: t0,
+            finishedAt: t0 + 3,
+            newMessages: 0,
+            error: nil
+        )
         try ledger.recordSyncRun(
-            account: "second", folder: nil, startedAt: t0 + 600, finishedAt: t0 + 601, newMessages: 0,
-            error: "authentication failed")
+            account: "second",
+            folder: nil,
+            startedAt: t0 + 600,
+            finishedAt: t0 + 601,
+            newMessages: 0,
+            error: "authentication failed"
+        )
         // INBOX succeeds again later.
         try ledger.recordSyncRun(
-            account: "helpdesk", folder: "INBOX", startedAt: t0 + 300, finishedAt: t0 + 303, newMessages: 0,
-            error: nil)
+            account: "helpdesk",
+            folder: "INBOX",
+            startedAt: t0 + 300,
+            finishedAt: t0 + 303,
+            newMessages: 0,
+            error: nil
+        )
 
         let statuses = try ledger.folderStatuses()
         #expect(
             statuses == [
                 FolderStatusRow(
-                    account: "helpdesk", folder: "Archive", role: nil, uidValidity: nil, lastUID: nil,
-                    lastSyncAt: nil, messageCount: 0, lastSuccessAt: nil, lastRunAt: t0 + 302,
-                    lastError: "folder does not exist"),
+                    account: "helpdesk",
+                    folder: "Archive",
+                    role: nil,
+                    uidValidity: nil,
+                    lastUID: nil,
+                    lastSyncAt: nil,
+                    messageCount: 0,
+                    lastSuccessAt: nil,
+                    lastRunAt: t0 + 302,
+                    lastError: "folder does not exist"
+                ),
                 FolderStatusRow(
-                    account: "helpdesk", folder: "INBOX", role: .incoming, uidValidity: 1, lastUID: 10,
-                    lastSyncAt: t0, messageCount: 10, lastSuccessAt: t0 + 303, lastRunAt: t0 + 303, lastError: nil),
+                    account: "helpdesk",
+                    folder: "INBOX",
+                    role: .incoming,
+                    uidValidity: 1,
+                    lastUID: 10,
+                    lastSyncAt: t0,
+                    messageCount: 10,
+                    lastSuccessAt: t0 + 303,
+                    lastRunAt: t0 + 303,
+                    lastError: nil
+                ),
                 FolderStatusRow(
-                    account: "helpdesk", folder: "Sent", role: .outgoing, uidValidity: 5, lastUID: 4,
-                    lastSyncAt: t0, messageCount: 4, lastSuccessAt: t0 + 2, lastRunAt: t0 + 301,
-                    lastError: "connection dropped"),
+                    account: "helpdesk",
+                    folder: "Sent",
+                    role: .outgoing,
+                    uidValidity: 5,
+                    lastUID: 4,
+                    lastSyncAt: t0,
+                    messageCount: 4,
+                    lastSuccessAt: t0 + 2,
+                    lastRunAt: t0 + 301,
+                    lastError: "connection dropped"
+                ),
                 FolderStatusRow(
-                    account: "second", folder: "INBOX", role: nil, uidValidity: nil, lastUID: nil,
-                    lastSyncAt: nil, messageCount: 0, lastSuccessAt: t0 + 3, lastRunAt: t0 + 601,
-                    lastError: "authentication failed"),
-            ])
+                    account: "second",
+                    folder: "INBOX",
+                    role: nil,
+                    uidValidity: nil,
+                    lastUID: nil,
+                    lastSyncAt: nil,
+                    messageCount: 0,
+                    lastSuccessAt: t0 + 3,
+                    lastRunAt: t0 + 601,
+                    lastError: "authentication failed"
+                ),
+            ]
+        )
     }
 
     @Test func importedFoldersWithoutCheckpointAreListed() throws {
@@ -60,9 +132,19 @@ struct LedgerStatusTests {
         #expect(
             try ledger.folderStatuses() == [
                 FolderStatusRow(
-                    account: "import", folder: "mbox", role: .incoming, uidValidity: nil, lastUID: nil,
-                    lastSyncAt: nil, messageCount: 0, lastSuccessAt: nil, lastRunAt: nil, lastError: nil)
-            ])
+                    account: "import",
+                    folder: "mbox",
+                    role: .incoming,
+                    uidValidity: nil,
+                    lastUID: nil,
+                    lastSyncAt: nil,
+                    messageCount: 0,
+                    lastSuccessAt: nil,
+                    lastRunAt: nil,
+                    lastError: nil
+                )
+            ]
+        )
     }
 
     @Test func deliveryLogRecordsAttemptsAndOutcomes() throws {
@@ -73,22 +155,43 @@ struct LedgerStatusTests {
         #expect(throws: (any Error).self) { try ledger.markDelivered(periodStart: start) }
 
         let first = try ledger.recordDeliveryAttempt(
-            periodStart: start, periodEnd: end, formats: ["html", "csv"], recipients: ["a@example.com"],
-            messageIDHeader: "<report-1@seatmeter>", at: t0)
+            periodStart: start,
+            periodEnd: end,
+            formats: ["html", "csv"],
+            recipients: ["a@example.com"],
+            messageIDHeader: "<report-1@seatmeter>",
+            at: t0
+        )
         #expect(
             first
                 == DeliveryRecord(
-                    periodStart: start, periodEnd: end, formats: ["html", "csv"], recipients: ["a@example.com"],
-                    status: .sending, attempts: 1, firstAttemptAt: t0, lastAttemptAt: t0,
-                    messageIDHeader: "<report-1@seatmeter>", sentAt: nil, rejectedRecipients: [], error: nil))
+                    periodStart: start,
+                    periodEnd: end,
+                    formats: ["html", "csv"],
+                    recipients: ["a@example.com"],
+                    status: .sending,
+                    attempts: 1,
+                    firstAttemptAt: t0,
+                    lastAttemptAt: t0,
+                    messageIDHeader: "<report-1@seatmeter>",
+                    sentAt: nil,
+                    rejectedRecipients: [],
+                    error: nil
+                )
+        )
         try ledger.markDeliveryFailed(periodStart: start, error: "SMTP server unreachable")
         #expect(try ledger.deliveryRecord(periodStart: start)?.status == .failed)
         #expect(try ledger.deliveryRecord(periodStart: start)?.error == "SMTP server unreachable")
 
         // The retry keeps the first Message-ID, so a resend after a crash is the same message.
         let retry = try ledger.recordDeliveryAttempt(
-            periodStart: start, periodEnd: end, formats: ["html", "csv"],
-            recipients: ["a@example.com", "b@example.com"], messageIDHeader: "<report-2@seatmeter>", at: t0 + 3600)
+            periodStart: start,
+            periodEnd: end,
+            formats: ["html", "csv"],
+            recipients: ["a@example.com", "b@example.com"],
+            messageIDHeader: "<report-2@seatmeter>",
+            at: t0 + 3600
+        )
         #expect(retry.attempts == 2)
         #expect(retry.status == .sending)
         #expect(retry.error == nil)
