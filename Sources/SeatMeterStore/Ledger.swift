@@ -1,0 +1,151 @@
+import Foundation
+import GRDB
+import GRDBSQLite
+import Synchronization
+
+/// The SQLite ledger: facts about messages (who appeared in which header of which message, in which
+/// folder), per-folder checkpoints, sync runs and the report delivery log. Never verdicts.
+///
+/// A file ledger is a GRDB `DatabasePool` in WAL mode with persistent WAL, so that read-only ledgers in
+/// other processes (`seatmeter users`, `explain`, `report`) can read while a sync writes. Writers wait up
+/// to 10 s for each other (`busyMode`). Each write method is one transaction.
+///
+/// The methods are synchronous and may block for the length of a transaction (or the busy timeout):
+/// call them off the cooperative thread pool when that matters.
+package final class Ledger: Sendable {
+    /// The database file, or `":memory:"` for ``inMemory()``.
+    package let path: String
+    /// True for ledgers opened with ``init(readOnlyPath:)``.
+    package let isReadOnly: Bool
+
+    let dbWriter: any DatabaseWriter
+    /// Address → id for addresses known to be committed. Only touched inside write transactions;
+    /// entries added by a transaction that fails are discarded with it (see `ingest`).
+    let addressIDs = Mutex<[String: Int64]>([:])
+
+    /// Opens (creating it and its directory if needed) and migrates the ledger at `path`.
+    ///
+    /// - Throws: ``LedgerError/newerSchema(path:unknownMigrations:)`` when a newer SeatMeter migrated the
+    ///   file; ``LedgerError/cannotCreateDirectory(path:reason:)``; GRDB's `DatabaseError`.
+    package convenience init(path: String) throws {
+        let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        if !FileManager.default.fileExists(atPath: directory) {
+            do {
+                try FileManager.default.createDirectory(
+                    atPath: directory,
+                    withIntermediateDirectories: true,
+                    attributes: [.posixPermissions: 0o750]
+                )
+            } catch {
+                throw LedgerError.cannotCreateDirectory(path: directory, reason: "\(error)")
+            }
+        }
+        let pool = try DatabasePool(path: path, configuration: Self.makeConfiguration(readOnly: false, file: true))
+        try self.init(path: path, dbWriter: pool, isReadOnly: false)
+    }
+
+    /// Opens an existing ledger for reading only, e.g. while a sync writes to it from another process.
+    ///
+    /// - Throws: ``LedgerError/missingFile(path:)``, ``LedgerError/newerSchema(path:unknownMigrations:)``,
+    ///   ``LedgerError/olderSchema(path:missingMigrations:)``, or GRDB's `DatabaseError`.
+    package convenience init(readOnlyPath path: String) throws {
+        guard FileManager.default.fileExists(atPath: path) else { throw LedgerError.missingFile(path: path) }
+        let pool = try DatabasePool(path: path, configuration: Self.makeConfiguration(readOnly: true, file: true))
+        try self.init(path: path, dbWriter: pool, isReadOnly: true)
+    }
+
+    /// A migrated, empty, private in-memory ledger (tests).
+    package static func inMemory() throws -> Ledger {
+        let queue = try DatabaseQueue(configuration: makeConfiguration(readOnly: false, file: false))
+        return try Ledger(path: ":memory:", dbWriter: queue, isReadOnly: false)
+    }
+
+    private init(path: String, dbWriter: any DatabaseWriter, isReadOnly: Bool) throws {
+        self.path = path
+        self.dbWriter = dbWriter
+        self.isReadOnly = isReadOnly
+        let migrator = LedgerSchema.migrator
+        let (applied, complete) = try dbWriter.read { db in
+            (try migrator.appliedIdentifiers(db), try migrator.hasCompletedMigrations(db))
+        }
+        let unknown = applied.subtracting(migrator.migrations).sorted()
+        if !unknown.isEmpty {
+            throw LedgerError.newerSchema(path: path, unknownMigrations: unknown)
+        }
+        if isReadOnly {
+            if !complete {
+                throw LedgerError.olderSchema(
+                    path: path,
+                    missingMigrations: migrator.migrations.filter { !applied.contains($0) }
+                )
+            }
+        } else {
+            do {
+                try migrator.migrate(dbWriter)
+            } catch {
+                // Two processes creating the same ledger at once: the one that lost the race finds the
+                // schema complete. Anything else is a real failure.
+                guard try dbWriter.read(migrator.hasCompletedMigrations) else { throw error }
+            }
+            // Another process may have migrated further in between.
+            if try dbWriter.read(migrator.hasBeenSuperseded) {
+                let now = try dbWriter.read(migrator.appliedIdentifiers)
+                throw LedgerError.newerSchema(
+                    path: path,
+                    unknownMigrations: now.subtracting(migrator.migrations).sorted()
+                )
+            }
+        }
+    }
+
+    /// The GRDB configuration of every ledger connection.
+    ///
+    /// - Parameters:
+    ///   - readOnly: open connections read-only.
+    ///   - file: a file database (persistent WAL, bigger page cache) rather than an in-memory one.
+    static func makeConfiguration(readOnly: Bool, file: Bool) -> Configuration {
+        var configuration = Configuration()
+        configuration.readonly = readOnly
+        configuration.busyMode = .timeout(10)
+        // Declared, not enforced: see LedgerSchema.
+        configuration.foreignKeysEnabled = false
+        configuration.label = "SeatMeterLedger"
+        configuration.prepareDatabase { db in
+            guard file, !db.configuration.readonly else { return }
+            // Keep the -wal and -shm files when the last connection closes, so that read-only
+            // connections of other processes can always open the file (GRDB DatabaseSharing.md).
+            var flag: CInt = 1
+            let code = withUnsafeMutablePointer(to: &flag) { flagPointer in
+                sqlite3_file_control(db.sqliteConnection, nil, SQLITE_FCNTL_PERSIST_WAL, flagPointer)
+            }
+            guard code == SQLITE_OK else {
+                throw DatabaseError(resultCode: ResultCode(rawValue: code), message: "cannot enable persistent WAL")
+            }
+            // A persistent WAL is not truncated by checkpoints; cap what stays on disk after one.
+            try db.execute(sql: "PRAGMA journal_size_limit = 33554432")
+            // Ingest touches the message, address and location indexes at random: a bigger page cache
+            // than SQLite's 2 MB default keeps them in memory during a large sync.
+            try db.execute(sql: "PRAGMA cache_size = -16384")
+        }
+        return configuration
+    }
+}
+
+extension Ledger {
+    /// Raw SQL in one write transaction, for tests (`@testable import`): schema probes and fault injection.
+    func execute(sql: String) throws {
+        try dbWriter.write { db in try db.execute(sql: sql) }
+    }
+
+    /// The first column of a raw query's rows as text, for tests (`@testable import`).
+    func strings(sql: String) throws -> [String] {
+        try dbWriter.read { db in try String.fetchAll(db, sql: sql) }
+    }
+
+    /// The `detail` lines of `EXPLAIN QUERY PLAN sql`, for tests (`@testable import`).
+    func queryPlan(sql: String) throws -> [String] {
+        try dbWriter.read { db in
+            try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + sql).map { $0["detail"] as String? ?? "" }
+        }
+    }
+}

@@ -1,0 +1,120 @@
+import GRDB
+import GRDBSQLite
+
+/// A prepared statement driven through the SQLite C API, for the ledger's hot paths (ingest, observations):
+/// it binds, steps and reads columns without GRDB's per-call argument boxing and row decoding.
+///
+/// GRDB prepares and owns the statement (`Database.makeStatement`, finalized when this value goes away) and
+/// owns the connection; use it only inside the GRDB `read`/`write` closure that made it. Text is bound and
+/// read with its exact UTF-8 length, so a string with a NUL byte round-trips.
+struct RawStatement {
+    private let statement: Statement
+    private let handle: OpaquePointer
+    private let connection: OpaquePointer?
+
+    init(_ db: Database, sql: String) throws {
+        statement = try db.makeStatement(sql: sql)
+        handle = statement.sqliteStatement
+        connection = db.sqliteConnection
+    }
+
+    // MARK: Binding (1-based indexes)
+
+    func bind(_ value: Int64?, at index: Int32) throws {
+        guard let value else { return try check(sqlite3_bind_null(handle, index)) }
+        try check(sqlite3_bind_int64(handle, index, value))
+    }
+
+    func bind(_ value: Double, at index: Int32) throws {
+        try check(sqlite3_bind_double(handle, index, value))
+    }
+
+    func bind(_ value: String?, at index: Int32) throws {
+        guard var value else { return try check(sqlite3_bind_null(handle, index)) }
+        let code = value.withUTF8 { bytes -> Int32 in
+            guard let count = Int32(exactly: bytes.count) else { return SQLITE_TOOBIG }
+            // A nil base address (empty string) would bind NULL: point at a static empty C string instead.
+            let text = bytes.baseAddress.map { UnsafeRawPointer($0) } ?? UnsafeRawPointer(Self.empty.utf8Start)
+            return sqlite3_bind_text(
+                handle,
+                index,
+                text.assumingMemoryBound(to: CChar.self),
+                count,
+                Self.transient
+            )
+        }
+        try check(code)
+    }
+
+    // MARK: Running
+
+    /// Steps once: true when a row is available.
+    func step() throws -> Bool {
+        switch sqlite3_step(handle) {
+        case SQLITE_ROW: return true
+        case SQLITE_DONE: return false
+        case let code: throw error(code)
+        }
+    }
+
+    /// Runs a statement that returns no rows, then resets it.
+    func execute() throws {
+        defer { sqlite3_reset(handle) }
+        while try step() {}
+    }
+
+    /// Runs a query and returns its first row's first column, then resets it.
+    func int64Value() throws -> Int64? {
+        defer { sqlite3_reset(handle) }
+        return try step() ? optionalInt64(0) : nil
+    }
+
+    func reset() {
+        sqlite3_reset(handle)
+    }
+
+    /// Rows changed by the connection's last INSERT, UPDATE or DELETE.
+    var changes: Int32 { sqlite3_changes(connection) }
+
+    /// The rowid of the connection's last successful INSERT.
+    var lastInsertedRowID: Int64 { sqlite3_last_insert_rowid(connection) }
+
+    // MARK: Reading the current row (0-based columns)
+
+    func int64(_ column: Int32) -> Int64 {
+        sqlite3_column_int64(handle, column)
+    }
+
+    func optionalInt64(_ column: Int32) -> Int64? {
+        sqlite3_column_type(handle, column) == SQLITE_NULL ? nil : sqlite3_column_int64(handle, column)
+    }
+
+    func string(_ column: Int32) -> String {
+        // sqlite3_column_text before sqlite3_column_bytes, as SQLite asks.
+        guard let text = sqlite3_column_text(handle, column) else { return "" }
+        let count = Int(sqlite3_column_bytes(handle, column))
+        return String(decoding: UnsafeBufferPointer(start: text, count: count), as: UTF8.self)
+    }
+
+    func optionalString(_ column: Int32) -> String? {
+        sqlite3_column_type(handle, column) == SQLITE_NULL ? nil : string(column)
+    }
+
+    // MARK: Errors
+
+    private func check(_ code: Int32) throws {
+        if code != SQLITE_OK { throw error(code) }
+    }
+
+    private func error(_ code: Int32) -> DatabaseError {
+        DatabaseError(
+            resultCode: ResultCode(rawValue: code),
+            message: connection.flatMap { sqlite3_errmsg($0) }.map { String(cString: $0) },
+            sql: statement.sql
+        )
+    }
+
+    private static let empty: StaticString = ""
+    /// `SQLITE_TRANSIENT`: SQLite copies the bound bytes (a C macro Swift cannot import).
+    private static let transient = unsafeBitCast(OpaquePointer(bitPattern: -1), to: sqlite3_destructor_type.self)
+}
