@@ -3,8 +3,13 @@
 /// - SeeAlso: [RFC 5321 §4.1.3](https://www.rfc-editor.org/rfc/rfc5321#section-4.1.3)
 enum DomainLiteral {
     /// An IPv4 dotted quad, `IPv6:` and an IPv6 address, or a `tag:content` general address literal.
+    ///
+    /// Stricter than RFC 5321's `dcontent` on purpose: only letters, digits, `-`, `.` and `:` are accepted, so a
+    /// literal never holds `@`, quotes or brackets (which no real address literal has) and the canonical address
+    /// always splits at its last `@`.
     static func isValid(_ content: [UInt8]) -> Bool {
-        guard !content.isEmpty, content.allSatisfy({ $0 > 0x20 && $0 < 0x7F && $0 != 0x5B && $0 != 0x5D && $0 != 0x5C })
+        guard !content.isEmpty,
+            content.allSatisfy({ isLetterDigit($0) || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: ":") })
         else { return false }
         if content.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || $0 == UInt8(ascii: ".") }) {
             return isIPv4(content[...])
