@@ -6,7 +6,7 @@
 /// - The domain is lowercased and written without a trailing root dot. Internationalized domains have one form,
 ///   **Unicode**: `xn--` labels are decoded (RFC 3492) and every label is lowercased with Unicode case mapping, so
 ///   `Bob@XN--MNCHEN-3YA.de` and `bob@MÜNCHEN.de` give the same `bob@münchen.de` and the person counts once. A label
-///   that is not valid Punycode stays as written (lowercased). No further UTS #46 mapping is applied.
+///   that is not valid Punycode (or decodes to plain ASCII) stays as written (lowercased). No further UTS #46 mapping is applied.
 /// - Domain literals (`[192.0.2.1]`, `[IPv6:...]`) are kept, lowercased.
 ///
 /// - SeeAlso: [RFC 5322 §3.4.1](https://www.rfc-editor.org/rfc/rfc5322#section-3.4.1),
@@ -80,7 +80,9 @@ package enum CanonicalAddress {
         }
         var labels: [String] = []
         for label in lowered.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false) {
-            if label.count > 4, label.starts(with: aceMarker), let decoded = Punycode.decode(label.dropFirst(4)) {
+            if label.count > 4, label.starts(with: aceMarker), let decoded = Punycode.decode(label.dropFirst(4)),
+                decoded.utf8.contains(where: { $0 >= 0x80 })
+            {
                 labels.append(decoded.lowercased())
             } else if label.contains(where: { $0 >= 0x80 }) {
                 labels.append(String(decoding: label, as: UTF8.self).lowercased())

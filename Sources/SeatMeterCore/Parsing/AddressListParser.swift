@@ -335,6 +335,13 @@ struct AddressListParser {
                 continue
             }
             if byte == close { break }
+            // A domain literal never holds these: stop there, so an unclosed '[' cannot swallow the next elements.
+            if kind == .literal, byte == UInt8(ascii: "[") || byte == UInt8(ascii: ",") || byte == UInt8(ascii: ";") {
+                position = cursor
+                return Token(
+                    kind: kind, byte: 0, spaceBefore: space, hasEscape: hasEscape, unterminated: true, start: start,
+                    end: cursor)
+            }
             cursor += 1
         }
         if cursor >= count {

@@ -78,7 +78,8 @@ struct CorpusCase: Sendable, CustomStringConvertible {
 ///   (`"foo bar"@x`); every other suite writes RFC 5322 syntax (`"foo bar"@x`, `merwok  wok@x`, routes,
 ///   comments, spaces around dots). Either form is then read as the angle address `<...>` by our parser, which
 ///   gives the canonical form (unquoting, dropping routes and comments, lowercasing the domain). An expected entry
-///   that is not a mailbox (`""`, `<>`, no `@`) is removed: the corpus README says never to count those.
+///   that is not one clean mailbox (`""`, `<>`, no `@`, or junk such as `a@b[<c@d>]` that only reads as an address
+///   with stray text around it) is removed: the corpus README says never to count those.
 enum AddressComparison {
     static let canonicalizer = AddressCanonicalizer()
 
@@ -96,7 +97,11 @@ enum AddressComparison {
             spelled = "\"\(escaped)\"@\(domain)"
         }
         let list = HeaderParser.parseAddressList(Array("<\(spelled)>".utf8))
-        guard list.mailboxes.count == 1 else { return nil }
+        // The whole string must be one clean addr-spec: no text outside it, no stray brackets or quotes.
+        let junk = ["text after", "display name", "unexpected ':'", "missing", "unterminated", "stray"]
+        guard list.mailboxes.count == 1, list.mailboxes[0].name.isEmpty,
+            !list.defects.contains(where: { defect in junk.contains { defect.contains($0) } })
+        else { return nil }
         return canonicalizer.identity(list.mailboxes[0].address)
     }
 
