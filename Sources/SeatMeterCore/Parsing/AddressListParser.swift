@@ -59,7 +59,11 @@ struct AddressListParser {
     private var encodedWordNoCloseBefore = -1
     private var label = ""
 
-    init() {}
+    init() {
+        tokens.reserveCapacity(16)
+        localBuffer.reserveCapacity(32)
+        addressBuffer.reserveCapacity(64)
+    }
 
     // MARK: - Entry
 

@@ -136,6 +136,22 @@ struct AutomationSignals {
         return bytes.isEmpty ? nil : String(decoding: bytes, as: UTF8.self)
     }
 
+    /// Whether the first token is `expected` (lowercase), without allocating.
+    private static func firstTokenIs(_ value: UnsafeBufferPointer<UInt8>, _ expected: StaticString) -> Bool {
+        let start = skipCFWS(value, from: 0)
+        return expected.withUTF8Buffer { expected in
+            guard value.count - start >= expected.count else { return false }
+            for offset in 0..<expected.count {
+                let byte = value[start + offset]
+                let lowered = byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte | 0x20 : byte
+                if lowered != expected[offset] { return false }
+            }
+            let end = start + expected.count
+            return end == value.count || isSpace(value[end]) || value[end] == UInt8(ascii: ";")
+                || value[end] == UInt8(ascii: "(")
+        }
+    }
+
     private static func isAffirmative(_ value: UnsafeBufferPointer<UInt8>) -> Bool {
         guard !HeaderUnfolding.isBlank(value) else { return false }
         guard let token = firstToken(value) else { return true }
@@ -153,7 +169,7 @@ struct AutomationSignals {
 
     /// The reason for a `multipart/report` content type, or nil for any other type.
     private static func reportType(_ value: UnsafeBufferPointer<UInt8>) -> String? {
-        guard let type = firstToken(value), type == "multipart/report" else { return nil }
+        guard firstTokenIs(value, "multipart/report") else { return nil }
         // Find a `report-type` parameter.
         var lowered: [UInt8] = []
         lowered.reserveCapacity(value.count)

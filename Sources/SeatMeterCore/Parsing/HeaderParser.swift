@@ -55,7 +55,7 @@ package enum HeaderParser {
 
         var addressParser = AddressListParser()
         var automation = AutomationSignals()
-        var seenAddressFields: Set<AddressField> = []
+        var seenAddressFields: UInt16 = 0
         var sawSubject = false
         var sawDate = false
         var sawMessageID = false
@@ -68,9 +68,11 @@ package enum HeaderParser {
             switch kind {
             case .address(let addressField):
                 let label = addressField.rawValue
-                if !seenAddressFields.insert(addressField).inserted, !addressField.isResent {
+                let bit: UInt16 = 1 << UInt16(addressField.ordinal)
+                if seenAddressFields & bit != 0, !addressField.isResent {
                     defects.append("\(label): field appears more than once")
                 }
+                seenAddressFields |= bit
                 var mailboxes: [Mailbox] = []
                 let containsGroup = addressParser.parse(
                     unfoldingIfNeeded: value, label: label, mailboxes: &mailboxes, defects: &defects)
@@ -137,6 +139,22 @@ package enum HeaderParser {
 }
 
 extension AddressField {
+    /// 0...9, for a bit set of seen fields.
+    var ordinal: Int {
+        switch self {
+        case .from: 0
+        case .sender: 1
+        case .replyTo: 2
+        case .to: 3
+        case .cc: 4
+        case .bcc: 5
+        case .resentFrom: 6
+        case .resentSender: 7
+        case .resentTo: 8
+        case .resentCc: 9
+        }
+    }
+
     /// `Resent-*` fields, which may legitimately repeat (RFC 5322 §3.6.6).
     var isResent: Bool {
         switch self {

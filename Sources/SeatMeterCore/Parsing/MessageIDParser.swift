@@ -40,9 +40,12 @@ package enum MessageIDParser {
                 break
             }
         }
-        var id: [UInt8] = []
+        var idStart = index
+        var idEnd = index
+        var needsFilter = false
         if index < count, buffer[index] == UInt8(ascii: "<") {
             index += 1
+            idStart = index
             var closed = false
             while index < count {
                 let byte = buffer[index]
@@ -51,17 +54,28 @@ package enum MessageIDParser {
                     break
                 }
                 if byte == UInt8(ascii: "<") { break }
-                if !isSpace(byte) { id.append(byte) }
+                if isSpace(byte) { needsFilter = true }
                 index += 1
             }
+            idEnd = index
             if !closed { defects.append("message-id: missing '>'") }
         } else {
             while index < count, !isSpace(buffer[index]), buffer[index] != UInt8(ascii: "(") {
-                if buffer[index] != UInt8(ascii: ">") { id.append(buffer[index]) }
+                if buffer[index] == UInt8(ascii: ">") { needsFilter = true }
                 index += 1
             }
-            if !id.isEmpty { defects.append("message-id: missing angle brackets") }
+            idEnd = index
+            if idEnd > idStart { defects.append("message-id: missing angle brackets") }
         }
+        let raw = UnsafeBufferPointer(rebasing: buffer[idStart..<idEnd])
+        if needsFilter {
+            return finish(raw.filter { !isSpace($0) && $0 != UInt8(ascii: ">") }, defects: defects)
+        }
+        return finish(raw, defects: defects)
+    }
+
+    private static func finish(_ id: some Collection<UInt8>, defects: [String]) -> (id: String?, defects: [String]) {
+        var defects = defects
         guard !id.isEmpty else {
             defects.append("message-id: empty")
             return (nil, defects)
@@ -70,7 +84,6 @@ package enum MessageIDParser {
             return (String(decoding: id, as: UTF8.self), defects)
         }
         defects.append("message-id: non-ASCII or control characters")
-        let decoded = EncodedWordDecoder.decode(raw: id)
-        return (decoded.text, defects)
+        return (EncodedWordDecoder.decode(raw: id).text, defects)
     }
 }

@@ -42,8 +42,7 @@ struct RawHeaderField {
 
         var lineStart = 0
         while lineStart < count {
-            var lineEnd = lineStart
-            while lineEnd < count, block[lineEnd] != 0x0A { lineEnd += 1 }
+            let lineEnd = ByteSearch.firstIndex(of: 0x0A, in: block, from: lineStart, to: count)
             var contentEnd = lineEnd
             if contentEnd > lineStart, block[contentEnd - 1] == 0x0D { contentEnd -= 1 }
             let next = lineEnd + 1
@@ -96,16 +95,14 @@ struct RawHeaderField {
         let count = message.count
         if count > 0, message[0] == 0x0A { return 0 }
         if count > 1, message[0] == 0x0D, message[1] == 0x0A { return 0 }
-        var index = 0
+        var index = ByteSearch.firstIndex(of: 0x0A, in: message, from: 0, to: count)
         while index < count {
-            if message[index] == 0x0A {
-                let next = index + 1
-                if next < count {
-                    if message[next] == 0x0A { return next }
-                    if message[next] == 0x0D, next + 1 < count, message[next + 1] == 0x0A { return next }
-                }
+            let next = index + 1
+            if next < count {
+                if message[next] == 0x0A { return next }
+                if message[next] == 0x0D, next + 1 < count, message[next + 1] == 0x0A { return next }
             }
-            index += 1
+            index = ByteSearch.firstIndex(of: 0x0A, in: message, from: next, to: count)
         }
         return count
     }
