@@ -1,6 +1,16 @@
 /// Parses a raw header block into ``MessageFacts``. Pure; never throws, never crashes:
 /// every problem becomes a defect.
 ///
+/// Works on bytes: the block is split into fields (``RawHeaderField``), values stay raw until the step that reads
+/// them: address lists (``AddressListParser``), `Subject` (unfolded, then RFC 2047 via ``EncodedWordDecoder``),
+/// `Date` (``MailDateParser``), `Message-ID` (``MessageIDParser``) and the automation signals
+/// (``AutomationSignals``). Field names match case-insensitively (`Message-Id`, `CC`, `REPLY-TO`).
+///
+/// - Every address field appearance is kept, in header order, even when a field occurs twice (two `From` lines
+///   give both mailboxes and a defect). `Resent-*` fields may repeat (one block per resending) without a defect.
+/// - `Subject`, `Date` and `Message-ID`: the first occurrence counts; a repetition is a defect.
+/// - ``MessageFacts/digest`` is the SHA-256 of the whole header block (``headerBlock(of:)``), before any limit.
+///
 /// - SeeAlso: [RFC 5322 §2.2](https://www.rfc-editor.org/rfc/rfc5322#section-2.2)
 package enum HeaderParser {
     /// The header fields SeatMeter asks the IMAP server for (`BODY.PEEK[HEADER.FIELDS (...)]`).
@@ -13,8 +23,143 @@ package enum HeaderParser {
         "X-MS-Exchange-Generated-Message-Source", "X-Loop", "X-Failed-Recipients",
     ]
 
+    /// Parses a header block, or a whole message (everything after the first empty line is ignored).
     package static func parse(_ block: some Collection<UInt8>) -> MessageFacts {
-        // TODO(header core): replaced by the real parser.
-        MessageFacts(defects: ["not implemented"])
+        parse(block, limits: .default)
+    }
+
+    /// Parses a header block, or a whole message, within `limits`.
+    package static func parse(_ block: some Collection<UInt8>, limits: HeaderLimits) -> MessageFacts {
+        if let facts = block.withContiguousStorageIfAvailable({ parse(buffer: $0, limits: limits) }) {
+            return facts
+        }
+        return Array(block).withUnsafeBufferPointer { parse(buffer: $0, limits: limits) }
+    }
+
+    /// The header block of a whole message: the bytes before the first empty line (CRLF or bare LF), including
+    /// the line end of the last field; all of `message` when it has no empty line.
+    package static func headerBlock<Bytes: Collection<UInt8>>(of message: Bytes) -> Bytes.SubSequence {
+        let length =
+            message.withContiguousStorageIfAvailable { RawHeaderField.headerBlockLength($0) }
+            ?? Array(message).withUnsafeBufferPointer { RawHeaderField.headerBlockLength($0) }
+        return message.prefix(length)
+    }
+
+    static func parse(buffer: UnsafeBufferPointer<UInt8>, limits: HeaderLimits) -> MessageFacts {
+        let block = UnsafeBufferPointer(rebasing: buffer[0..<RawHeaderField.headerBlockLength(buffer)])
+        var facts = MessageFacts()
+        facts.digest = SHA256.hexDigest(of: block)
+        var defects: [String] = []
+        let fields = RawHeaderField.scan(block, limits: limits, defects: &defects)
+        if fields.isEmpty { defects.append("no header fields") }
+
+        var addressParser = AddressListParser()
+        var automation = AutomationSignals()
+        var seenAddressFields: UInt16 = 0
+        var sawSubject = false
+        var sawDate = false
+        var sawMessageID = false
+        var unfolded: [UInt8] = []
+
+        for field in fields {
+            let kind = HeaderFieldKind.of(UnsafeBufferPointer(rebasing: block[field.nameStart..<field.nameEnd]))
+            if kind == .other { continue }
+            let value = UnsafeBufferPointer(rebasing: block[field.valueStart..<field.valueEnd])
+            switch kind {
+            case .address(let addressField):
+                let label = addressField.rawValue
+                let bit: UInt16 = 1 << UInt16(addressField.ordinal)
+                if seenAddressFields & bit != 0, !addressField.isResent {
+                    defects.append("\(label): field appears more than once")
+                }
+                seenAddressFields |= bit
+                var mailboxes: [Mailbox] = []
+                let containsGroup = addressParser.parse(
+                    unfoldingIfNeeded: value, label: label, mailboxes: &mailboxes, defects: &defects)
+                if mailboxes.isEmpty, !containsGroup {
+                    if HeaderUnfolding.isBlank(value) {
+                        if addressField != .bcc { defects.append("\(label): empty field") }
+                    } else {
+                        defects.append("\(label): no mailbox")
+                    }
+                }
+                for mailbox in mailboxes {
+                    facts.appearances.append(AddressAppearance(field: addressField, mailbox: mailbox))
+                }
+            case .subject:
+                guard !sawSubject else {
+                    defects.append("subject: field appears more than once")
+                    continue
+                }
+                sawSubject = true
+                HeaderUnfolding.unfold(value, into: &unfolded)
+                let text = HeaderUnfolding.trimmed(unfolded)
+                if text.allSatisfy({ $0 < 0x80 }) && !containsEncodedWordStart(text) {
+                    facts.subject = String(decoding: text, as: UTF8.self)
+                } else {
+                    let decoded = EncodedWordDecoder.decode(unstructured: text)
+                    facts.subject = decoded.text
+                    for defect in decoded.defects { defects.append("subject: " + defect) }
+                }
+            case .date:
+                guard !sawDate else {
+                    defects.append("date: field appears more than once")
+                    continue
+                }
+                sawDate = true
+                let (date, dateDefects) = MailDateParser.parse(buffer: value)
+                facts.date = date
+                defects.append(contentsOf: dateDefects)
+            case .messageID:
+                guard !sawMessageID else {
+                    defects.append("message-id: field appears more than once")
+                    continue
+                }
+                sawMessageID = true
+                let (id, idDefects) = MessageIDParser.parse(buffer: value)
+                facts.messageID = id
+                defects.append(contentsOf: idDefects)
+            default:
+                automation.observe(kind, value)
+            }
+        }
+        facts.automation = AutomationFacts(reasons: automation.reasons)
+        facts.defects = defects
+        return facts
+    }
+
+    private static func containsEncodedWordStart(_ bytes: ArraySlice<UInt8>) -> Bool {
+        var previousWasEquals = false
+        for byte in bytes {
+            if previousWasEquals && byte == UInt8(ascii: "?") { return true }
+            previousWasEquals = byte == UInt8(ascii: "=")
+        }
+        return false
+    }
+}
+
+extension AddressField {
+    /// 0...9, for a bit set of seen fields.
+    var ordinal: Int {
+        switch self {
+        case .from: 0
+        case .sender: 1
+        case .replyTo: 2
+        case .to: 3
+        case .cc: 4
+        case .bcc: 5
+        case .resentFrom: 6
+        case .resentSender: 7
+        case .resentTo: 8
+        case .resentCc: 9
+        }
+    }
+
+    /// `Resent-*` fields, which may legitimately repeat (RFC 5322 §3.6.6).
+    var isResent: Bool {
+        switch self {
+        case .resentFrom, .resentSender, .resentTo, .resentCc: true
+        default: false
+        }
     }
 }

@@ -1,0 +1,793 @@
+/// A lenient RFC 5322 §3.4 address-list parser over bytes.
+///
+/// It reads `address-list` (and the obsolete `obs-addr-list`, `obs-mbox-list`, `obs-route`, `obs-local-part`,
+/// `obs-domain`, `obs-phrase`) and recovers per element: the list is split at top-level commas, each element is
+/// interpreted on its own, and an element that cannot give a mailbox is dropped with a defect while the others are
+/// kept. Nothing is invented: no address without `@`, no group name, no `<>`, and text before an angle address is
+/// always a display name even when it looks like an address (a display name is never counted).
+///
+/// Display names:
+/// - A run of unquoted words (atoms, with the dots of `obs-phrase`) is decoded with
+///   ``EncodedWordDecoder/decode(unstructured:)``, so RFC 2047 encoded words in it are decoded and adjacent encoded
+///   words join without the white space between them.
+/// - A quoted string is unescaped (quoted pairs) and decoded with ``EncodedWordDecoder/decode(raw:)``:
+///   **encoded words inside a quoted string are never decoded** (RFC 2047 §5: "An 'encoded-word' MUST NOT appear
+///   within a 'quoted-string'"), so `"=?utf-8?q?x?="` stays literally `=?utf-8?q?x?=`.
+/// - Comments are not part of a name (RFC 5322 §3.2.2): `john@x (John)` has no display name.
+/// - Runs and quoted strings are joined with one space where the header had white space or a comment between them.
+///
+/// - SeeAlso: [RFC 5322 §3.4](https://www.rfc-editor.org/rfc/rfc5322#section-3.4),
+///   [§4.4](https://www.rfc-editor.org/rfc/rfc5322#section-4.4)
+struct AddressListParser {
+    struct Token {
+        enum Kind: UInt8 {
+            case atom
+            case quoted
+            case literal
+            case special
+        }
+
+        var kind: Kind
+        /// The byte of a `.special` token.
+        var byte: UInt8
+        /// White space or a comment came before this token.
+        var spaceBefore: Bool
+        var hasEscape: Bool
+        var unterminated: Bool
+        /// Content range: inside the quotes of a quoted string, inside the brackets of a literal.
+        var start: Int
+        var end: Int
+    }
+
+    private enum Terminator {
+        case comma
+        case semicolon
+        case colon
+        case end
+        /// A bare address was complete and another word followed without a comma.
+        case implicit
+    }
+
+    private var tokens: [Token] = []
+    private var unfolded: [UInt8] = []
+    private var localBuffer: [UInt8] = []
+    private var addressBuffer: [UInt8] = []
+    private var nameRun: [UInt8] = []
+    private var quotedBuffer: [UInt8] = []
+    private var position = 0
+    /// Encoded-word scanning: no `?=` before this index (until white space), so scans starting earlier fail fast.
+    private var encodedWordNoCloseBefore = -1
+    private var label = ""
+
+    init() {
+        tokens.reserveCapacity(16)
+        localBuffer.reserveCapacity(32)
+        addressBuffer.reserveCapacity(64)
+    }
+
+    // MARK: - Entry
+
+    /// Parses a field value, unfolding it first when it has line ends; returns whether a group was seen.
+    mutating func parse(
+        unfoldingIfNeeded value: UnsafeBufferPointer<UInt8>,
+        label: String,
+        mailboxes: inout [Mailbox],
+        defects: inout [String]
+    ) -> Bool {
+        var hasLineEnd = false
+        for byte in value where byte == 0x0A || byte == 0x0D {
+            hasLineEnd = true
+            break
+        }
+        guard hasLineEnd else {
+            return parse(value, label: label, mailboxes: &mailboxes, defects: &defects)
+        }
+        var copy = unfolded
+        unfolded = []
+        HeaderUnfolding.unfold(value, into: &copy)
+        let result = copy.withUnsafeBufferPointer {
+            parse($0, label: label, mailboxes: &mailboxes, defects: &defects)
+        }
+        unfolded = copy
+        return result
+    }
+
+    /// Parses an unfolded field value; returns whether a group was seen.
+    mutating func parse(
+        _ input: UnsafeBufferPointer<UInt8>,
+        label: String,
+        mailboxes: inout [Mailbox],
+        defects: inout [String]
+    ) -> Bool {
+        self.label = label
+        position = 0
+        encodedWordNoCloseBefore = -1
+        var inGroup = false
+        var containsGroup = false
+        var commaExpected = false
+        while true {
+            tokens.removeAll(keepingCapacity: true)
+            let terminator = lexElement(input, defects: &defects)
+            if commaExpected {
+                if !tokens.isEmpty { addDefect("missing ',' after a group", to: &defects) }
+                commaExpected = false
+            }
+            if terminator == .colon {
+                if isGroupPhrase() {
+                    if inGroup { addDefect("nested group", to: &defects) }
+                    inGroup = true
+                    containsGroup = true
+                    continue
+                }
+                addDefect("unexpected ':'", to: &defects)
+            }
+            if !tokens.isEmpty, let mailbox = interpretElement(input, defects: &defects) {
+                mailboxes.append(mailbox)
+            }
+            switch terminator {
+            case .semicolon:
+                if inGroup {
+                    inGroup = false
+                    commaExpected = true
+                } else {
+                    addDefect("stray ';'", to: &defects)
+                }
+            case .end:
+                if inGroup { addDefect("group without closing ';'", to: &defects) }
+                return containsGroup
+            case .implicit:
+                addDefect("missing ',' between addresses", to: &defects)
+            case .comma, .colon:
+                break
+            }
+        }
+    }
+
+    private func addDefect(_ message: String, to defects: inout [String]) {
+        defects.append(label + ": " + message)
+    }
+
+    private func isGroupPhrase() -> Bool {
+        for token in tokens where token.kind == .special {
+            switch token.byte {
+            case UInt8(ascii: "@"), UInt8(ascii: "<"), UInt8(ascii: ">"): return false
+            default: continue
+            }
+        }
+        return true
+    }
+
+    // MARK: - Lexing
+
+    /// Skips white space and comments; returns whether any was skipped.
+    private mutating func skipCFWS(_ input: UnsafeBufferPointer<UInt8>, defects: inout [String]) -> Bool {
+        var skipped = false
+        let count = input.count
+        while position < count {
+            let byte = input[position]
+            if byte == 0x20 || byte == 0x09 || byte == 0x0D || byte == 0x0A {
+                position += 1
+                skipped = true
+            } else if byte == UInt8(ascii: "(") {
+                skipped = true
+                var depth = 0
+                while position < count {
+                    let inner = input[position]
+                    if inner == UInt8(ascii: "\\") {
+                        position += 2
+                        continue
+                    }
+                    if inner == UInt8(ascii: "(") {
+                        depth += 1
+                    } else if inner == UInt8(ascii: ")") {
+                        depth -= 1
+                        if depth == 0 { break }
+                    }
+                    position += 1
+                }
+                if position >= count {
+                    position = count
+                    addDefect("unterminated comment", to: &defects)
+                } else {
+                    position += 1
+                }
+            } else {
+                break
+            }
+        }
+        return skipped
+    }
+
+    @inline(__always)
+    private static func endsAtom(_ byte: UInt8) -> Bool {
+        switch byte {
+        case 0x20, 0x09, 0x0D, 0x0A, UInt8(ascii: "("), UInt8(ascii: ")"), UInt8(ascii: "<"), UInt8(ascii: ">"),
+            UInt8(ascii: "["), UInt8(ascii: "]"), UInt8(ascii: ":"), UInt8(ascii: ";"), UInt8(ascii: "@"),
+            UInt8(ascii: ","), UInt8(ascii: "."), UInt8(ascii: "\""):
+            true
+        default:
+            false
+        }
+    }
+
+    /// Lexes tokens up to the end of one element.
+    private mutating func lexElement(_ input: UnsafeBufferPointer<UInt8>, defects: inout [String]) -> Terminator {
+        let count = input.count
+        var inAngle = false
+        var angleStart = 0
+        var sawAngle = false
+        var sawAtOutsideAngle = false
+        var domainComplete = false
+        while true {
+            let space = skipCFWS(input, defects: &defects)
+            guard position < count else { return .end }
+            let byte = input[position]
+            switch byte {
+            case UInt8(ascii: ","):
+                if inAngle, isRouteSoFar(from: angleStart), nextSignificantIsAt(input, after: position) {
+                    appendSpecial(byte, space: space)
+                    position += 1
+                    continue
+                }
+                position += 1
+                return .comma
+            case UInt8(ascii: ";"):
+                position += 1
+                return .semicolon
+            case UInt8(ascii: ":"):
+                if inAngle {
+                    appendSpecial(byte, space: space)
+                    position += 1
+                    continue
+                }
+                position += 1
+                return .colon
+            case UInt8(ascii: "<"):
+                inAngle = true
+                sawAngle = true
+                angleStart = tokens.count + 1
+                appendSpecial(byte, space: space)
+                position += 1
+            case UInt8(ascii: ">"):
+                inAngle = false
+                appendSpecial(byte, space: space)
+                position += 1
+            case UInt8(ascii: "@"):
+                if !inAngle { sawAtOutsideAngle = true }
+                domainComplete = false
+                appendSpecial(byte, space: space)
+                position += 1
+            case UInt8(ascii: "."), UInt8(ascii: ")"), UInt8(ascii: "]"):
+                domainComplete = false
+                appendSpecial(byte, space: space)
+                position += 1
+            case UInt8(ascii: "["):
+                tokens.append(lexDelimited(input, close: UInt8(ascii: "]"), kind: .literal, space: space))
+                domainComplete = sawAtOutsideAngle && !inAngle
+            default:
+                if !inAngle, !sawAngle, space, domainComplete { return .implicit }
+                if byte == UInt8(ascii: "\"") {
+                    tokens.append(lexDelimited(input, close: UInt8(ascii: "\""), kind: .quoted, space: space))
+                    domainComplete = false
+                } else {
+                    tokens.append(lexAtom(input, space: space))
+                    domainComplete = sawAtOutsideAngle && !inAngle
+                }
+            }
+        }
+    }
+
+    @inline(__always)
+    private mutating func appendSpecial(_ byte: UInt8, space: Bool) {
+        tokens.append(
+            Token(
+                kind: .special, byte: byte, spaceBefore: space, hasEscape: false, unterminated: false,
+                start: position, end: position + 1))
+    }
+
+    /// Tokens since `start` are an obsolete route so far: `@domain` items separated by commas.
+    private func isRouteSoFar(from start: Int) -> Bool {
+        guard start < tokens.count, tokens[start].kind == .special, tokens[start].byte == UInt8(ascii: "@") else {
+            return false
+        }
+        for token in tokens[start...] {
+            if token.kind == .quoted { return false }
+            if token.kind == .special, token.byte != UInt8(ascii: "@"), token.byte != UInt8(ascii: "."),
+                token.byte != UInt8(ascii: ",")
+            {
+                return false
+            }
+        }
+        return true
+    }
+
+    private func nextSignificantIsAt(_ input: UnsafeBufferPointer<UInt8>, after index: Int) -> Bool {
+        var cursor = index + 1
+        var depth = 0
+        while cursor < input.count {
+            let byte = input[cursor]
+            if depth > 0 {
+                if byte == UInt8(ascii: "\\") {
+                    cursor += 1
+                } else if byte == UInt8(ascii: "(") {
+                    depth += 1
+                } else if byte == UInt8(ascii: ")") {
+                    depth -= 1
+                }
+            } else if byte == UInt8(ascii: "(") {
+                depth = 1
+            } else if byte != 0x20 && byte != 0x09 && byte != 0x0D && byte != 0x0A {
+                return byte == UInt8(ascii: "@")
+            }
+            cursor += 1
+        }
+        return false
+    }
+
+    private mutating func lexDelimited(
+        _ input: UnsafeBufferPointer<UInt8>, close: UInt8, kind: Token.Kind, space: Bool
+    ) -> Token {
+        let count = input.count
+        let start = position + 1
+        var cursor = start
+        var hasEscape = false
+        while cursor < count {
+            let byte = input[cursor]
+            if byte == UInt8(ascii: "\\") {
+                hasEscape = true
+                cursor += 2
+                continue
+            }
+            if byte == close { break }
+            // A domain literal never holds these: stop there, so an unclosed '[' cannot swallow the next elements.
+            if kind == .literal, byte == UInt8(ascii: "[") || byte == UInt8(ascii: ",") || byte == UInt8(ascii: ";") {
+                position = cursor
+                return Token(
+                    kind: kind, byte: 0, spaceBefore: space, hasEscape: hasEscape, unterminated: true, start: start,
+                    end: cursor)
+            }
+            cursor += 1
+        }
+        if cursor >= count {
+            position = count
+            return Token(
+                kind: kind, byte: 0, spaceBefore: space, hasEscape: hasEscape, unterminated: true, start: start,
+                end: count)
+        }
+        position = cursor + 1
+        return Token(
+            kind: kind, byte: 0, spaceBefore: space, hasEscape: hasEscape, unterminated: false, start: start,
+            end: cursor)
+    }
+
+    private mutating func lexAtom(_ input: UnsafeBufferPointer<UInt8>, space: Bool) -> Token {
+        let count = input.count
+        let start = position
+        var cursor = start
+        var hasEscape = false
+        if let end = encodedWordEnd(input, at: cursor) { cursor = end }
+        while cursor < count {
+            let byte = input[cursor]
+            if byte == UInt8(ascii: "\\") {
+                hasEscape = true
+                cursor = min(cursor + 2, count)
+                continue
+            }
+            if Self.endsAtom(byte) { break }
+            cursor += 1
+        }
+        position = cursor
+        return Token(
+            kind: .atom, byte: 0, spaceBefore: space, hasEscape: hasEscape, unterminated: false, start: start,
+            end: cursor)
+    }
+
+    /// When an RFC 2047 encoded word `=?charset?e?text?=` starts at `index`, the index after it: its text may hold
+    /// specials (`,`, `.`, `"`), which must not split the word.
+    private mutating func encodedWordEnd(_ input: UnsafeBufferPointer<UInt8>, at index: Int) -> Int? {
+        let count = input.count
+        guard index + 1 < count, input[index] == UInt8(ascii: "="), input[index + 1] == UInt8(ascii: "?") else {
+            return nil
+        }
+        var cursor = index + 2
+        let charsetStart = cursor
+        while cursor < count, input[cursor] != UInt8(ascii: "?") {
+            let byte = input[cursor]
+            if byte <= 0x20 || byte >= 0x7F || Self.endsAtom(byte) || cursor - charsetStart > 64 { return nil }
+            cursor += 1
+        }
+        guard cursor > charsetStart, cursor + 2 < count, input[cursor + 2] == UInt8(ascii: "?") else { return nil }
+        switch input[cursor + 1] {
+        case UInt8(ascii: "B"), UInt8(ascii: "b"), UInt8(ascii: "Q"), UInt8(ascii: "q"): break
+        default: return nil
+        }
+        cursor += 3
+        if cursor < encodedWordNoCloseBefore { return nil }
+        let textStart = cursor
+        while cursor < count {
+            let byte = input[cursor]
+            if byte <= 0x20 || byte == 0x7F { break }
+            if byte == UInt8(ascii: "?"), cursor + 1 < count, input[cursor + 1] == UInt8(ascii: "=") {
+                return cursor - textStart > 4096 ? nil : cursor + 2
+            }
+            cursor += 1
+        }
+        encodedWordNoCloseBefore = cursor
+        return nil
+    }
+
+    // MARK: - Interpretation
+
+    /// Turns the current element's tokens into a mailbox, or drops the element with a defect.
+    private mutating func interpretElement(
+        _ input: UnsafeBufferPointer<UInt8>, defects: inout [String]
+    ) -> Mailbox? {
+        for token in tokens where token.unterminated {
+            addDefect(token.kind == .quoted ? "unterminated quoted string" : "unterminated domain literal",
+                to: &defects)
+        }
+        var lastOpen: Int?
+        for index in tokens.indices.reversed()
+        where tokens[index].kind == .special && tokens[index].byte == UInt8(ascii: "<") {
+            lastOpen = index
+            break
+        }
+        guard let open = lastOpen else {
+            guard let address = addrSpec(input, tokens.startIndex..<tokens.endIndex, inAngle: false, defects: &defects)
+            else { return nil }
+            return Mailbox(name: "", address: address)
+        }
+        var close: Int?
+        for index in (open + 1)..<tokens.endIndex
+        where tokens[index].kind == .special && tokens[index].byte == UInt8(ascii: ">") {
+            close = index
+            break
+        }
+        if let close {
+            if close + 1 < tokens.endIndex { addDefect("text after '>' ignored", to: &defects) }
+        } else {
+            addDefect("missing '>'", to: &defects)
+        }
+        let angle = (open + 1)..<(close ?? tokens.endIndex)
+        if angle.isEmpty {
+            addDefect("dropped a null address <>", to: &defects)
+            return nil
+        }
+        guard let address = addrSpec(input, angle, inAngle: true, defects: &defects) else { return nil }
+        let name = displayName(input, tokens.startIndex..<open, defects: &defects)
+        return Mailbox(name: name, address: address)
+    }
+
+    /// The canonical address of an addr-spec (with an optional obsolete route when in angle brackets).
+    private mutating func addrSpec(
+        _ input: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, inAngle: Bool, defects: inout [String]
+    ) -> String? {
+        var range = range
+        if inAngle, tokens[range.lowerBound].kind == .special, tokens[range.lowerBound].byte == UInt8(ascii: "@") {
+            var routeEnd: Int?
+            for index in range
+            where tokens[index].kind == .special && tokens[index].byte == UInt8(ascii: ":") {
+                routeEnd = index
+                break
+            }
+            guard let routeEnd else {
+                addDefect("dropped an element without a local part", to: &defects)
+                return nil
+            }
+            range = (routeEnd + 1)..<range.upperBound
+        }
+        var at: Int?
+        for index in range where tokens[index].kind == .special && tokens[index].byte == UInt8(ascii: "@") {
+            if at != nil {
+                addDefect("dropped an element with more than one '@'", to: &defects)
+                return nil
+            }
+            at = index
+        }
+        guard let at else {
+            addDefect("dropped an element without '@'", to: &defects)
+            return nil
+        }
+        guard buildLocalPart(input, range.lowerBound..<at, defects: &defects) else { return nil }
+        addressBuffer.removeAll(keepingCapacity: true)
+        CanonicalAddress.appendLocalPart(content: localBuffer, to: &addressBuffer)
+        addressBuffer.append(UInt8(ascii: "@"))
+        guard appendDomain(input, (at + 1)..<range.upperBound, defects: &defects) else { return nil }
+        return String(decoding: addressBuffer, as: UTF8.self)
+    }
+
+    /// Builds the unquoted local-part content into `localBuffer`; false (with a defect) when unusable.
+    private mutating func buildLocalPart(
+        _ input: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, defects: inout [String]
+    ) -> Bool {
+        localBuffer.removeAll(keepingCapacity: true)
+        guard !range.isEmpty else {
+            addDefect("dropped an element with an empty local part", to: &defects)
+            return false
+        }
+        var previousWasWord = false
+        var obsolete = false
+        var stray = false
+        var sawQuoted = false
+        var backslash = false
+        for index in range {
+            let token = tokens[index]
+            switch token.kind {
+            case .atom, .quoted:
+                if previousWasWord {
+                    obsolete = true
+                    if token.spaceBefore { localBuffer.append(0x20) }
+                }
+                if token.kind == .atom {
+                    localBuffer.append(contentsOf: UnsafeBufferPointer(rebasing: input[token.start..<token.end]))
+                    backslash = backslash || token.hasEscape
+                } else {
+                    sawQuoted = true
+                    Self.appendUnescaped(input, token.start..<token.end, to: &localBuffer)
+                    if index != range.lowerBound || index + 1 != range.upperBound { obsolete = true }
+                }
+                previousWasWord = true
+            case .special:
+                localBuffer.append(token.byte)
+                if token.byte != UInt8(ascii: ".") { stray = true }
+                previousWasWord = false
+            case .literal:
+                addDefect("dropped an element with a domain literal in the local part", to: &defects)
+                return false
+            }
+        }
+        if localBuffer.isEmpty {
+            addDefect("dropped an element with an empty local part", to: &defects)
+            return false
+        }
+        var ascii = true
+        for byte in localBuffer {
+            if byte < 0x20 || byte == 0x7F {
+                addDefect("dropped an element with a control character in the address", to: &defects)
+                return false
+            }
+            if byte >= 0x80 { ascii = false }
+        }
+        if !ascii, !Self.isValidUTF8(localBuffer) {
+            addDefect("dropped an element with invalid UTF-8 in the address", to: &defects)
+            return false
+        }
+        if stray || backslash {
+            addDefect("unexpected character in local part", to: &defects)
+        } else if obsolete {
+            addDefect("obsolete local part", to: &defects)
+        } else if !sawQuoted, !CanonicalAddress.isDotAtom(localBuffer) {
+            addDefect("local part is not a dot-atom", to: &defects)
+        }
+        return true
+    }
+
+    /// Appends the canonical domain to `addressBuffer`; false (with a defect) when unusable.
+    private mutating func appendDomain(
+        _ input: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, defects: inout [String]
+    ) -> Bool {
+        guard !range.isEmpty else {
+            addDefect("dropped an element with an empty domain", to: &defects)
+            return false
+        }
+        let first = tokens[range.lowerBound]
+        if first.kind == .literal {
+            if range.count > 1 { addDefect("text after domain ignored", to: &defects) }
+            return appendDomainLiteral(input, first, defects: &defects)
+        }
+        let domainStart = addressBuffer.count
+        var expectLabel = true
+        var trailingDot = false
+        var ascii = true
+        var sawACE = false
+        var index = range.lowerBound
+        while index < range.upperBound {
+            let token = tokens[index]
+            if expectLabel {
+                guard token.kind == .atom, !token.hasEscape else {
+                    addDefect("dropped an element with an invalid domain", to: &defects)
+                    return false
+                }
+                let labelStart = addressBuffer.count
+                for byte in UnsafeBufferPointer(rebasing: input[token.start..<token.end]) {
+                    if byte >= 0x80 {
+                        ascii = false
+                        addressBuffer.append(byte)
+                    } else if byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") {
+                        addressBuffer.append(byte | 0x20)
+                    } else {
+                        addressBuffer.append(byte)
+                    }
+                }
+                if addressBuffer.count - labelStart > 4, addressBuffer[labelStart] == UInt8(ascii: "x"),
+                    addressBuffer[labelStart + 1] == UInt8(ascii: "n"),
+                    addressBuffer[labelStart + 2] == UInt8(ascii: "-"),
+                    addressBuffer[labelStart + 3] == UInt8(ascii: "-")
+                {
+                    sawACE = true
+                }
+                expectLabel = false
+                trailingDot = false
+            } else if token.kind == .special, token.byte == UInt8(ascii: ".") {
+                addressBuffer.append(UInt8(ascii: "."))
+                expectLabel = true
+                trailingDot = true
+            } else if token.kind == .special {
+                addDefect("text after domain ignored", to: &defects)
+                break
+            } else {
+                addDefect("dropped an element with an invalid domain", to: &defects)
+                return false
+            }
+            index += 1
+        }
+        if expectLabel {
+            guard trailingDot, addressBuffer.count - domainStart > 1 else {
+                addDefect("dropped an element with an invalid domain", to: &defects)
+                return false
+            }
+            addressBuffer.removeLast()
+            addDefect("trailing dot in domain removed", to: &defects)
+        }
+        if !ascii || sawACE {
+            let raw = Array(addressBuffer[domainStart...])
+            if !ascii, !Self.isValidUTF8(raw) {
+                addDefect("dropped an element with invalid UTF-8 in the address", to: &defects)
+                return false
+            }
+            addressBuffer.removeSubrange(domainStart...)
+            addressBuffer.append(contentsOf: CanonicalAddress.domain(raw).utf8)
+        }
+        return true
+    }
+
+    /// A domain literal: an IPv4 address, `IPv6:` plus an IPv6 address, or a `tag:content` general literal.
+    private mutating func appendDomainLiteral(
+        _ input: UnsafeBufferPointer<UInt8>, _ token: Token, defects: inout [String]
+    ) -> Bool {
+        var content: [UInt8] = []
+        var index = token.start
+        while index < token.end {
+            var byte = input[index]
+            if byte == UInt8(ascii: "\\"), index + 1 < token.end {
+                index += 1
+                byte = input[index]
+            } else if byte == 0x20 || byte == 0x09 || byte == 0x0D || byte == 0x0A {
+                index += 1
+                continue
+            }
+            content.append(byte)
+            index += 1
+        }
+        guard !token.unterminated, DomainLiteral.isValid(content) else {
+            addDefect("dropped an element with an invalid domain literal", to: &defects)
+            return false
+        }
+        addressBuffer.append(UInt8(ascii: "["))
+        for byte in content {
+            addressBuffer.append(byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte | 0x20 : byte)
+        }
+        addressBuffer.append(UInt8(ascii: "]"))
+        return true
+    }
+
+    /// The decoded display name of the phrase tokens in `range`.
+    private mutating func displayName(
+        _ input: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, defects: inout [String]
+    ) -> String {
+        guard !range.isEmpty else { return "" }
+        var name = ""
+        var runNeedsSpace = false
+        var strayCharacter = false
+        var controlCharacter = false
+        nameRun.removeAll(keepingCapacity: true)
+        for index in range {
+            let token = tokens[index]
+            if token.kind == .quoted {
+                if !nameRun.isEmpty {
+                    flushNameRun(into: &name, leadingSpace: runNeedsSpace, defects: &defects)
+                }
+                quotedBuffer.removeAll(keepingCapacity: true)
+                Self.appendUnescaped(input, token.start..<token.end, to: &quotedBuffer)
+                controlCharacter = Self.removeControlCharacters(&quotedBuffer) || controlCharacter
+                if token.spaceBefore, !name.isEmpty { name.append(" ") }
+                name.append(decodeQuoted(defects: &defects))
+                continue
+            }
+            if nameRun.isEmpty {
+                runNeedsSpace = token.spaceBefore && !name.isEmpty
+            } else if token.spaceBefore {
+                nameRun.append(0x20)
+            }
+            switch token.kind {
+            case .atom:
+                nameRun.append(contentsOf: UnsafeBufferPointer(rebasing: input[token.start..<token.end]))
+            case .special:
+                if token.byte != UInt8(ascii: ".") { strayCharacter = true }
+                nameRun.append(token.byte)
+            case .literal:
+                strayCharacter = true
+                nameRun.append(UInt8(ascii: "["))
+                nameRun.append(contentsOf: UnsafeBufferPointer(rebasing: input[token.start..<token.end]))
+                if !token.unterminated { nameRun.append(UInt8(ascii: "]")) }
+            case .quoted:
+                break
+            }
+        }
+        if !nameRun.isEmpty {
+            controlCharacter = Self.removeControlCharacters(&nameRun) || controlCharacter
+            flushNameRun(into: &name, leadingSpace: runNeedsSpace, defects: &defects)
+        }
+        if strayCharacter { addDefect("unexpected character in display name", to: &defects) }
+        if controlCharacter { addDefect("control character removed from display name", to: &defects) }
+        return name
+    }
+
+    private mutating func flushNameRun(into name: inout String, leadingSpace: Bool, defects: inout [String]) {
+        if leadingSpace { name.append(" ") }
+        if Self.isPlainASCII(nameRun, allowEncodedWords: false) {
+            name.append(String(decoding: nameRun, as: UTF8.self))
+        } else {
+            let decoded = EncodedWordDecoder.decode(unstructured: nameRun)
+            name.append(decoded.text)
+            for defect in decoded.defects { addDefect(defect, to: &defects) }
+        }
+        nameRun.removeAll(keepingCapacity: true)
+    }
+
+    private func decodeQuoted(defects: inout [String]) -> String {
+        if Self.isPlainASCII(quotedBuffer, allowEncodedWords: true) {
+            return String(decoding: quotedBuffer, as: UTF8.self)
+        }
+        let decoded = EncodedWordDecoder.decode(raw: quotedBuffer)
+        for defect in decoded.defects { addDefect(defect, to: &defects) }
+        return decoded.text
+    }
+
+    // MARK: - Byte helpers
+
+    /// ASCII only, and (unless allowed) no `=?` that could start an encoded word: decoding is the identity.
+    private static func isPlainASCII(_ bytes: [UInt8], allowEncodedWords: Bool) -> Bool {
+        var previousWasEquals = false
+        for byte in bytes {
+            if byte >= 0x80 { return false }
+            if !allowEncodedWords {
+                if previousWasEquals && byte == UInt8(ascii: "?") { return false }
+                previousWasEquals = byte == UInt8(ascii: "=")
+            }
+        }
+        return true
+    }
+
+    /// Removes C0 controls (except tab) and DEL; returns whether any was removed.
+    private static func removeControlCharacters(_ bytes: inout [UInt8]) -> Bool {
+        guard bytes.contains(where: { ($0 < 0x20 && $0 != 0x09) || $0 == 0x7F }) else { return false }
+        bytes.removeAll { ($0 < 0x20 && $0 != 0x09) || $0 == 0x7F }
+        return true
+    }
+
+    static func appendUnescaped(_ input: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, to output: inout [UInt8]) {
+        var index = range.lowerBound
+        while index < range.upperBound {
+            var byte = input[index]
+            if byte == UInt8(ascii: "\\"), index + 1 < range.upperBound {
+                index += 1
+                byte = input[index]
+            }
+            output.append(byte)
+            index += 1
+        }
+    }
+
+    static func isValidUTF8(_ bytes: [UInt8]) -> Bool {
+        var iterator = bytes.makeIterator()
+        var decoder = UTF8()
+        while true {
+            switch decoder.decode(&iterator) {
+            case .scalarValue: continue
+            case .emptyInput: return true
+            case .error: return false
+            }
+        }
+    }
+}

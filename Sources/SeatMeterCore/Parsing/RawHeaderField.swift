@@ -1,0 +1,109 @@
+/// One header field of a block, as byte ranges into the block: the name, and the raw value after the colon
+/// (folded, without the final line end). Values stay bytes until a decoding step.
+struct RawHeaderField {
+    var nameStart: Int
+    var nameEnd: Int
+    var valueStart: Int
+    var valueEnd: Int
+
+    /// Splits a header block into fields.
+    ///
+    /// Lines end with CRLF or a bare LF; a line starting with white space continues the previous field; the first
+    /// empty line ends the block. Tolerated: 8-bit bytes in values, white space before the colon (`obs-optional`,
+    /// RFC 5322 §4.5). Lines that are neither a field nor a continuation are skipped with a defect; limits cut the
+    /// block, a field or the field list with a defect.
+    static func scan(
+        _ block: UnsafeBufferPointer<UInt8>, limits: HeaderLimits, defects: inout [String]
+    ) -> [RawHeaderField] {
+        var fields: [RawHeaderField] = []
+        fields.reserveCapacity(32)
+        var count = block.count
+        if count > limits.maxBlockSize {
+            count = max(limits.maxBlockSize, 0)
+            defects.append("header block larger than \(limits.maxBlockSize) bytes; the rest was ignored")
+        }
+        var current: RawHeaderField?
+        var currentDropped = false
+        var malformed = false
+        var orphan = false
+        var tooMany = false
+        var tooLong = false
+
+        func finish() {
+            guard let field = current else { return }
+            current = nil
+            if currentDropped { return }
+            if fields.count >= limits.maxFieldCount {
+                tooMany = true
+                return
+            }
+            fields.append(field)
+        }
+
+        var lineStart = 0
+        while lineStart < count {
+            let lineEnd = ByteSearch.firstIndex(of: 0x0A, in: block, from: lineStart, to: count)
+            var contentEnd = lineEnd
+            if contentEnd > lineStart, block[contentEnd - 1] == 0x0D { contentEnd -= 1 }
+            let next = lineEnd + 1
+            if contentEnd == lineStart { break }
+            let first = block[lineStart]
+            if first == 0x20 || first == 0x09 {
+                if current != nil {
+                    current?.valueEnd = contentEnd
+                    if contentEnd - lineStart > limits.maxLineLength {
+                        currentDropped = true
+                        tooLong = true
+                    }
+                } else {
+                    orphan = true
+                }
+                lineStart = next
+                continue
+            }
+            finish()
+            var cursor = lineStart
+            while cursor < contentEnd {
+                let byte = block[cursor]
+                if byte <= 0x20 || byte >= 0x7F || byte == UInt8(ascii: ":") { break }
+                cursor += 1
+            }
+            let nameEnd = cursor
+            while cursor < contentEnd, block[cursor] == 0x20 || block[cursor] == 0x09 { cursor += 1 }
+            if nameEnd > lineStart, cursor < contentEnd, block[cursor] == UInt8(ascii: ":") {
+                current = RawHeaderField(
+                    nameStart: lineStart, nameEnd: nameEnd, valueStart: cursor + 1, valueEnd: contentEnd)
+                currentDropped = contentEnd - lineStart > limits.maxLineLength
+                if currentDropped { tooLong = true }
+            } else {
+                malformed = true
+                current = nil
+            }
+            lineStart = next
+        }
+        finish()
+        if malformed { defects.append("malformed header lines ignored") }
+        if orphan { defects.append("continuation lines without a field ignored") }
+        if tooLong { defects.append("header line longer than \(limits.maxLineLength) bytes; field dropped") }
+        if tooMany { defects.append("more than \(limits.maxFieldCount) header fields; the rest was ignored") }
+        return fields
+    }
+
+    /// The length of the header block at the start of `message`: up to and including the line end before the
+    /// first empty line (CRLF or LF), or all of it when there is none.
+    static func headerBlockLength(_ message: UnsafeBufferPointer<UInt8>) -> Int {
+        let count = message.count
+        if count > 0, message[0] == 0x0A { return 0 }
+        if count > 1, message[0] == 0x0D, message[1] == 0x0A { return 0 }
+        var index = ByteSearch.firstIndex(of: 0x0A, in: message, from: 0, to: count)
+        while index < count {
+            let next = index + 1
+            if next < count {
+                if message[next] == 0x0A { return next }
+                if message[next] == 0x0D, next + 1 < count, message[next + 1] == 0x0A { return next }
+            }
+            index = ByteSearch.firstIndex(of: 0x0A, in: message, from: next, to: count)
+        }
+        return count
+    }
+}
