@@ -23,8 +23,10 @@ truth.json:
 
 import argparse
 import base64
+import concurrent.futures
 import datetime
 import fnmatch
+import functools
 import json
 import os
 import random
@@ -214,6 +216,7 @@ def encodable(text, charset):
         return False
 
 
+@functools.lru_cache(maxsize=65536)
 def encoded_words(text, charset, kind):
     """RFC 2047 words for `text` (spaces kept inside), split on character boundaries to stay <= 75 chars each."""
     prefix = "=?%s?%s?" % (charset, kind)
@@ -234,7 +237,7 @@ def encoded_words(text, charset, kind):
         chunk += ch
     if chunk:
         words.append(prefix + enc(chunk) + "?=")
-    return words
+    return tuple(words)
 
 
 SPECIALS = set('()<>[]:;@\\,."')
@@ -261,7 +264,7 @@ def render_name(name, rng):
         # Encode only the non-ASCII run; the ASCII words around stay plain atoms.
         run = " ".join(tokens[lo:hi + 1])
         words = encoded_words(run, charset, kind)
-        return " ".join(tokens[:lo] + words + tokens[hi + 1:])
+        return " ".join(tokens[:lo] + list(words) + tokens[hi + 1:])
     words = encoded_words(name, charset, kind)
     return (CRLF + " ").join(words) if len(words) > 1 and rng.random() < 0.5 else " ".join(words)
 
@@ -287,6 +290,13 @@ class Person:
 
 EXTERNAL_DOMAINS = ["fabrikam.example", "northwind.example", "contoso-partners.example", "tailspin.example",
                     "litware.example", "adatum.example", "example.org", "example.net", "mail.example.net"]
+
+
+def related(a, b):
+    """True when domain a is b, or one is a subdomain of the other (never use it as an external domain)."""
+    return a == b or a.endswith("." + b) or b.endswith("." + a)
+
+
 TIMEZONES = [120, 120, 120, 60, 60, 0, -240, -300, 330, 540, 600]
 MAILERS = ["Microsoft Outlook 16.0", "Mozilla Thunderbird 115.3", "Apple Mail (2.3731)", "Roundcube Webmail/1.6.5",
            None, None]
@@ -296,6 +306,7 @@ class Population:
     def __init__(self, rng, people, domain):
         self.rng = rng
         self.domain = domain
+        self.external_domains = [d for d in EXTERNAL_DOMAINS if not related(d, domain)]
         self.used = set()
         self.name_pool = self._names()
         n = max(people, 30)
@@ -379,7 +390,7 @@ class Population:
             name = last + ", " + first  # Outlook's "Last, First"
         if rng.random() < 0.04:
             name = ""  # people whose mail never carries a display name
-        domain = rng.choice(EXTERNAL_DOMAINS) if kind == "external" else self.domain
+        domain = rng.choice(self.external_domains) if kind == "external" else self.domain
         base, k = local, 1
         while local + "@" + domain in self.used:
             k += 1
@@ -792,7 +803,7 @@ class Generator:
             self.system_box("postmaster", "Postmaster")
         afields = [("From", [frm], None), ("To", [self.desk_box(self.desk[0])], None)]
         h += self.delivery(t, "")
-        lost = "someone%d@%s" % (rng.randrange(1000), rng.choice(EXTERNAL_DOMAINS))
+        lost = "someone%d@%s" % (rng.randrange(1000), rng.choice(self.pop.external_domains))
         body = ("This is a MIME-encapsulated message.\r\n\r\n--%s\r\nContent-Type: text/plain\r\n\r\n"
                 "Delivery to %s failed permanently.\r\n\r\n--%s\r\nContent-Type: message/delivery-status\r\n\r\n"
                 "Reporting-MTA: dns; mx1.%s\r\n\r\nFinal-Recipient: rfc822; %s\r\nAction: failed\r\nStatus: 5.1.1\r\n"
@@ -802,7 +813,9 @@ class Generator:
 
     def list_mail(self, t):
         rng = self.rng
-        lists = [("sysadmins", "lists.opsvendor.example"), ("security-announce", "lists.fabrikam.example")]
+        lists = [(n, d) for n, d in (("sysadmins", "lists.opsvendor.example"),
+                                     ("security-announce", "lists.fabrikam.example"),
+                                     ("announce", "lists.example.net")) if not related(d, self.domain)]
         lname, ldom = rng.choice(lists)
         r = rng.random()
         poster = rng.choice(self.pop.by_kind["list_only"]) if r < 0.2 else \
@@ -956,18 +969,40 @@ class Generator:
             f.write("Sent\n")
         counts = {"INBOX": 0, "Sent": 0}
         rng = random.Random(self.args.seed ^ 0x5EA7)
+        owner = None
+        if self.args.owner:
+            uid, _, gid = self.args.owner.partition(":")
+            owner = (int(uid), int(gid or uid))
+        jobs = []
         for q, (folder, t, data, flags) in enumerate(self.files, 1):
             size = len(data)
             name = "%d.M%dP%dQ%d.seatmeter,S=%d,W=%d:2,%s" % (t, rng.randrange(1000000), self.pid, q, size, size, flags)
             if folder == "incoming":
-                path = os.path.join(md, "cur", name)
+                jobs.append((os.path.join(md, "cur", name), t, data))
                 counts["INBOX"] += 1
             else:
-                path = os.path.join(md, ".Sent", "cur", name)
+                jobs.append((os.path.join(md, ".Sent", "cur", name), t, data))
                 counts["Sent"] += 1
-            with open(path, "wb") as f:
-                f.write(data)
-            os.utime(path, (t, t))
+
+        def write_file(job):
+            path, t, data = job
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+            try:
+                os.write(fd, data)
+                if owner:
+                    os.fchown(fd, *owner)
+                os.utime(fd, (t, t))
+            finally:
+                os.close(fd)
+
+        def write_slice(k):
+            for job in jobs[k::8]:
+                write_file(job)
+
+        # File creation dominates on a busy disk; the syscalls release the GIL, so a few threads help.
+        with concurrent.futures.ThreadPoolExecutor(max_workers=8) as pool:
+            for _ in pool.map(write_slice, range(8)):
+                pass
         org = self.organization()
         people, excluded = classify(self.observations.values(), org)
         truth = {"people": people, "excluded": excluded, "messages": len(self.files),
@@ -980,14 +1015,12 @@ class Generator:
             f.write("\n")
         with open(os.path.join(out, "seatmeter-org.yaml"), "w") as f:
             f.write(org_yaml(org))
-        if self.args.owner:
-            uid, _, gid = self.args.owner.partition(":")
-            uid, gid = int(uid), int(gid or uid)
-            os.chown(out, uid, gid)
-            for root, dirs, files in os.walk(md):
-                os.chown(root, uid, gid)
-                for name in files:
-                    os.chown(os.path.join(root, name), uid, gid)
+        if owner:
+            os.chown(out, *owner)
+            for root, _, _ in os.walk(md):
+                os.chown(root, *owner)  # the message files were chowned as they were written
+            for path in (os.path.join(md, "subscriptions"), os.path.join(md, ".Sent", "maildirfolder")):
+                os.chown(path, *owner)
         return truth
 
 
