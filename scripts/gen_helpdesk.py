@@ -647,7 +647,7 @@ class Generator:
         ccp = self.ccs(exclude=(p.address,))
         if r < 0.01:
             afields.append(("To", [], "undisclosed-recipients"))  # the desk was in Bcc
-        elif r < 0.04 and len(ccp) >= 2:
+        elif r < 0.04 and len(ccp) >= 2 and cc_tech is None:
             afields.append(("To", to, None))
             afields.append(("Cc", [self.mailbox(c) for c in ccp], rng.choice(["Team", "Project Falcon", "Finance"])))
             ccp = []
