@@ -1,0 +1,66 @@
+import Foundation
+import SeatMeterCore
+
+/// `seatmeter-bench parse MAILDIR [--runs N]`: reads every message file of a Maildir tree and parses its header
+/// block, as `seatmeter import` does; prints JSON with the median of N runs.
+/// `seatmeter-bench classify LEDGER [--runs N]` (see Classify.swift).
+@main
+enum SeatMeterBench {
+    static func main() throws {
+        var arguments = Array(CommandLine.arguments.dropFirst())
+        var runs = 5
+        if let index = arguments.firstIndex(of: "--runs"), index + 1 < arguments.count {
+            runs = Int(arguments[index + 1]) ?? runs
+            arguments.removeSubrange(index...(index + 1))
+        }
+        guard arguments.count == 2 else {
+            FileHandle.standardError.write(Data("usage: seatmeter-bench parse|classify PATH [--runs N]\n".utf8))
+            exit(2)
+        }
+        switch arguments[0] {
+        case "parse": try parse(maildir: arguments[1], runs: runs)
+        default:
+            FileHandle.standardError.write(Data("unknown benchmark \(arguments[0])\n".utf8))
+            exit(2)
+        }
+    }
+
+    static func median(_ values: [Double]) -> Double {
+        let sorted = values.sorted()
+        return sorted.isEmpty ? 0 : sorted[sorted.count / 2]
+    }
+
+    static func seconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+    }
+
+    static func parse(maildir: String, runs: Int) throws {
+        var files: [String] = []
+        for folder in ["", "/.Sent"] {
+            for sub in ["/cur", "/new"] {
+                let dir = maildir + folder + sub
+                for name in (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? [] { files.append(dir + "/" + name) }
+            }
+        }
+        var times: [Double] = []
+        var distinct = 0
+        for _ in 0..<max(1, runs) {
+            let clock = ContinuousClock()
+            var addresses = Set<String>()
+            let canonicalizer = AddressCanonicalizer()
+            let elapsed = clock.measure {
+                for file in files {
+                    guard let data = FileManager.default.contents(atPath: file) else { continue }
+                    let facts = data.withUnsafeBytes { raw in
+                        HeaderParser.parse(HeaderParser.headerBlock(of: raw.bindMemory(to: UInt8.self)))
+                    }
+                    for appearance in facts.appearances { addresses.insert(canonicalizer.identity(appearance.mailbox.address)) }
+                }
+            }
+            distinct = addresses.count
+            times.append(seconds(elapsed))
+        }
+        let t = median(times)
+        print(#"{"messages": \#(files.count), "seconds": \#(t), "rate": \#(Double(files.count) / t), "distinct": \#(distinct), "runs": \#(times.count)}"#)
+    }
+}

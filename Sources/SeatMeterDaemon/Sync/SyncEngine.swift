@@ -1,0 +1,271 @@
+package import Foundation
+package import Logging
+package import SeatMeterCore
+import SeatMeterCurl
+package import SeatMeterStore
+
+/// What one folder's sync did.
+package struct FolderSyncSummary: Sendable {
+    package var account: String
+    package var folder: String
+    package var role: FolderRole
+    package var newMessages = 0
+    package var duplicates = 0
+    /// Messages of this folder in the ledger after the sync.
+    package var total = 0
+    package var seconds = 0.0
+    package var uidValidityChanged = false
+    package var error: String?
+}
+
+/// What one account's sync did: its folders, or the error that stopped it.
+package struct AccountSyncResult: Sendable {
+    package var account: String
+    package var folders: [FolderSyncSummary]
+    package var error: String?
+
+    package init(account: String, folders: [FolderSyncSummary], error: String? = nil) {
+        self.account = account
+        self.folders = folders
+        self.error = error
+    }
+
+    package var succeeded: Bool { error == nil && folders.allSatisfy { $0.error == nil } }
+}
+
+/// Progress of a long sync, for a terminal progress line.
+package struct SyncProgress: Sendable {
+    package var account: String
+    package var folder: String
+    package var done: Int
+    package var total: Int
+    package var elapsed: Double
+}
+
+/// Reads every configured mailbox folder above its checkpoint into the ledger. Read-only on the server
+/// (EXAMINE and BODY.PEEK only). Each fetched UID range is one ledger transaction with the folder's new
+/// checkpoint, so an interruption at any instant loses nothing and counts nothing twice.
+package struct SyncEngine: Sendable {
+    package var configuration: SeatMeterConfiguration
+    package var ledger: Ledger
+    package var logger: Logger
+    /// UIDs per `UID FETCH` and per ledger transaction.
+    package var batchSize: UInt32 = 2000
+    /// Attempts per account for transient failures (connection lost, timeout), with exponential backoff.
+    package var maxAttempts = 3
+    package var backoff: Duration = .seconds(1)
+    package var progress: (@Sendable (SyncProgress) -> Void)?
+
+    package init(configuration: SeatMeterConfiguration, ledger: Ledger, logger: Logger) {
+        self.configuration = configuration
+        self.ledger = ledger
+        self.logger = logger
+    }
+
+    /// Syncs the accounts (all, or the one named) concurrently, each on its own thread; one failing account
+    /// never stops the others.
+    package func syncAll(account name: String? = nil) async -> [AccountSyncResult] {
+        let accounts = configuration.accounts.filter { name == nil || $0.name == name }
+        return await withTaskGroup(of: (Int, AccountSyncResult).self) { group in
+            for (index, account) in accounts.enumerated() {
+                group.addTask {
+                    let result = await BlockingThread.run(name: "sync-\(account.name)") {
+                        self.syncAccount(account)
+                    }
+                    return (index, result)
+                }
+            }
+            var results: [(Int, AccountSyncResult)] = []
+            for await result in group { results.append(result) }
+            return results.sorted { $0.0 < $1.0 }.map(\.1)
+        }
+    }
+
+    /// Syncs one account, blocking the calling thread. Transient failures are retried with backoff,
+    /// resuming from the checkpoints already committed.
+    package func syncAccount(_ account: AccountConfiguration) -> AccountSyncResult {
+        var logger = logger
+        logger[metadataKey: "account"] = "\(account.name)"
+        var summaries: [String: FolderSyncSummary] = [:]
+        var attempt = 1
+        while true {
+            do {
+                try syncAccountOnce(account, logger: logger, summaries: &summaries)
+                return AccountSyncResult(account: account.name, folders: orderedSummaries(account, summaries))
+            } catch let error as SyncFailure {
+                if error.isTransient && attempt < maxAttempts {
+                    let delay = backoff * (1 << (attempt - 1))
+                    logger.warning(
+                        "sync interrupted, retrying",
+                        metadata: ["error": "\(error)", "attempt": "\(attempt)", "retry.in": "\(delay)"])
+                    Thread.sleep(forTimeInterval: Double(delay.components.seconds)
+                        + Double(delay.components.attoseconds) / 1e18)
+                    attempt += 1
+                    continue
+                }
+                logger.error("sync failed", metadata: ["error": "\(error)"])
+                if let folder = error.folder {
+                    summaries[folder, default: FolderSyncSummary(
+                        account: account.name, folder: folder, role: role(of: folder, in: account))].error = error.description
+                    recordRun(account: account.name, folder: folder, summary: summaries[folder], error: error.description)
+                }
+                return AccountSyncResult(
+                    account: account.name, folders: orderedSummaries(account, summaries),
+                    error: error.folder == nil ? error.description : nil)
+            } catch {
+                return AccountSyncResult(account: account.name, folders: orderedSummaries(account, summaries),
+                                         error: "account \(account.name): \(error)")
+            }
+        }
+    }
+
+    private func role(of folder: String, in account: AccountConfiguration) -> FolderRole {
+        account.incomingFolders.contains(folder) ? .incoming : .outgoing
+    }
+
+    private func orderedSummaries(_ account: AccountConfiguration, _ summaries: [String: FolderSyncSummary])
+        -> [FolderSyncSummary]
+    {
+        (account.incomingFolders + account.outgoingFolders).compactMap { summaries[$0] }
+    }
+
+    private func syncAccountOnce(
+        _ account: AccountConfiguration, logger: Logger, summaries: inout [String: FolderSyncSummary]
+    ) throws {
+        let password: String
+        do {
+            password = try account.password.read()
+        } catch {
+            throw SyncFailure(account: account.name, folder: nil, message: "\(error.message)", isTransient: false)
+        }
+        let endpoint = IMAPEndpoint(
+            url: account.url, username: account.username, password: password, caFile: account.caFile,
+            pinnedPublicKey: account.pinnedPublicKey, allowInsecure: account.allowInsecure,
+            connectTimeout: account.timeout, idleTimeout: account.timeout)
+        let session: IMAPSession
+        do {
+            session = try IMAPSession(endpoint: endpoint)
+        } catch {
+            throw SyncFailure(account: account.name, folder: nil, imap: error)
+        }
+        defer { session.logout() }
+        for folder in account.incomingFolders + account.outgoingFolders {
+            let role = role(of: folder, in: account)
+            var summary = summaries[folder] ?? FolderSyncSummary(account: account.name, folder: folder, role: role)
+            summary.error = nil
+            let started = ContinuousClock.now
+            do {
+                try syncFolder(session: session, account: account.name, folder: folder, role: role,
+                               summary: &summary, logger: logger)
+            } catch let error as IMAPError {
+                summaries[folder] = summary
+                throw SyncFailure(account: account.name, folder: folder, imap: error)
+            }
+            let elapsed = ContinuousClock.now - started
+            summary.seconds += Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+            summary.total = try ledger.checkpoint(account: account.name, folder: folder)?.messageCount ?? summary.total
+            summaries[folder] = summary
+            recordRun(account: account.name, folder: folder, summary: summary, error: nil)
+            logger.notice(
+                "folder synced",
+                metadata: ["imap.mailbox": "\(folder)", "sync.new": "\(summary.newMessages)",
+                           "sync.total": "\(summary.total)"])
+        }
+    }
+
+    private func recordRun(account: String, folder: String, summary: FolderSyncSummary?, error: String?) {
+        let finished = Date()
+        do {
+            try ledger.recordSyncRun(
+                account: account, folder: folder,
+                startedAt: finished.addingTimeInterval(-(summary?.seconds ?? 0)), finishedAt: finished,
+                newMessages: summary?.newMessages ?? 0, error: error)
+        } catch {
+            logger.warning("could not record the sync run", metadata: ["error": "\(error)"])
+        }
+    }
+
+    private func syncFolder(
+        session: IMAPSession, account: String, folder: String, role: FolderRole,
+        summary: inout FolderSyncSummary, logger: Logger
+    ) throws {
+        let status = try session.examine(folder)
+        var checkpoint = try ledger.checkpoint(account: account, folder: folder)
+        if let known = checkpoint, known.uidValidity != status.uidValidity {
+            logger.warning(
+                "UIDVALIDITY changed, rescanning the folder",
+                metadata: ["imap.mailbox": "\(folder)", "old": "\(known.uidValidity)", "new": "\(status.uidValidity)"])
+            try ledger.resetCheckpoint(account: account, folder: folder, uidValidity: status.uidValidity)
+            summary.uidValidityChanged = true
+            checkpoint = try ledger.checkpoint(account: account, folder: folder)
+        }
+        let start = (checkpoint?.lastUID ?? 0) + 1
+        let end = status.uidNext > 0 ? status.uidNext - 1 : 0
+        guard status.exists > 0, start <= end else {
+            // Nothing new: still advance lastSyncAt so the report knows the folder is fresh.
+            _ = try ledger.ingest(IngestBatch(
+                account: account, folder: folder, role: role, uidValidity: status.uidValidity, messages: [],
+                checkpointUID: checkpoint?.lastUID ?? 0))
+            return
+        }
+        let writer = BatchWriter(ledger: ledger)
+        let total = Int(end - start + 1)
+        let started = ContinuousClock.now
+        var done = 0
+        var lower = start
+        do {
+            while lower <= end {
+                let upper = lower + min(batchSize - 1, end - lower)
+                var messages: [IngestMessage] = []
+                messages.reserveCapacity(Int(upper - lower + 1))
+                try session.fetchHeaders(uids: lower...upper, fields: HeaderParser.fetchedFieldNames) { fetched in
+                    messages.append(IngestMessage(uid: fetched.uid, facts: HeaderParser.parse(fetched.bytes)))
+                }
+                try writer.submit(IngestBatch(
+                    account: account, folder: folder, role: role, uidValidity: status.uidValidity,
+                    messages: messages, checkpointUID: upper))
+                done += Int(upper - lower + 1)
+                if let progress {
+                    let elapsed = ContinuousClock.now - started
+                    progress(SyncProgress(
+                        account: account, folder: folder, done: done, total: total,
+                        elapsed: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18))
+                }
+                if upper == UInt32.max { break }
+                lower = upper + 1
+            }
+        } catch {
+            // Let the batches already fetched commit (their checkpoints are valid), then report the failure.
+            _ = try? writer.finish()
+            throw error
+        }
+        let results = try writer.finish()
+        for result in results {
+            summary.newMessages += result.newMessages
+            summary.duplicates += result.duplicates
+        }
+    }
+}
+
+/// A failed account or folder sync, with the names an admin needs.
+struct SyncFailure: Error, CustomStringConvertible {
+    var account: String
+    var folder: String?
+    var message: String
+    var isTransient: Bool
+
+    init(account: String, folder: String?, message: String, isTransient: Bool) {
+        self.account = account
+        self.folder = folder
+        self.message = message
+        self.isTransient = isTransient
+    }
+
+    init(account: String, folder: String?, imap error: IMAPError) {
+        self.init(account: account, folder: folder, message: error.description, isTransient: error.isTransient)
+    }
+
+    var description: String {
+        "account \(account)" + (folder.map { ", folder \($0)" } ?? "") + ": " + message
+    }
+}
