@@ -117,6 +117,10 @@ struct LedgerBenchmarkTests {
         let windowStart = Date(timeIntervalSince1970: 1_700_000_000 + Double(Self.messageCount) * 300 - 90 * 86_400)
         let ranged = try Self.seconds { window = try ledger.observations(from: windowStart, to: nil) }
         let stats = try ledger.stats()
+        let fileSizes = ["", "-wal"].map { suffix in
+            let attributes = try? FileManager.default.attributesOfItem(atPath: ledger.path + suffix)
+            return ((attributes?[.size] as? NSNumber)?.intValue ?? 0) / 1_048_576
+        }
 
         print(
             """
@@ -126,6 +130,7 @@ struct LedgerBenchmarkTests {
               ingest (duplicates): \(resync) = \(Int(Double(Self.messageCount) / resync.wall)) messages/s
               observations (all):  \(observe), median of \(timings)
               observations (90 d): \(ranged), \(window.count) messages
+              file: \(fileSizes[0]) MB, WAL \(fileSizes[1]) MB
             """
         )
         #expect(observations.count == Self.messageCount)
