@@ -27,7 +27,10 @@ let package = Package(
         // The only importer of GRDB: the ledger.
         .target(
             name: "SeatMeterStore",
-            dependencies: ["SeatMeterCore", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: [
+                "SeatMeterCore", .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
+            ]
         ),
         // Application: configuration, sync/import orchestration, the commands' logic.
         .target(

@@ -19,6 +19,9 @@ struct SyncCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Sync only this account.")
     var account: String?
 
+    @Option(name: .long, help: .hidden)
+    var batchSize: UInt32?
+
     func run() async throws {
         let (configuration, logger) = try options.load()
         if configuration.accounts.isEmpty { throw CLIError("\(configuration.file): no accounts configured") }
@@ -27,6 +30,7 @@ struct SyncCommand: AsyncParsableCommand {
         }
         let ledger = try LedgerOpener.open(configuration)
         var engine = SyncEngine(configuration: configuration, ledger: ledger, logger: logger)
+        if let batchSize, batchSize > 0 { engine.batchSize = batchSize }
         let progress = ProgressLine()
         engine.progress = { progress.update($0) }
         let results = await engine.syncAll(account: account)

@@ -157,6 +157,14 @@ package struct SyncEngine: Sendable {
             do {
                 try syncFolder(session: session, account: account.name, folder: folder, role: role,
                                summary: &summary, logger: logger)
+            } catch let error as IMAPError where error.kind == .folderNotFound {
+                // The session is still usable: report this folder and go on with the others.
+                let failure = SyncFailure(account: account.name, folder: folder, imap: error)
+                summary.error = failure.description
+                summaries[folder] = summary
+                recordRun(account: account.name, folder: folder, summary: summary, error: failure.description)
+                logger.error("folder sync failed", metadata: ["imap.mailbox": "\(folder)", "error": "\(error)"])
+                continue
             } catch let error as IMAPError {
                 summaries[folder] = summary
                 throw SyncFailure(account: account.name, folder: folder, imap: error)

@@ -12,9 +12,9 @@ import Testing
 @Suite("Encoded words: shared corpus")
 struct EncodedWordCorpusTests {
     @Test func decodedTextMatchesTheSuitesExceptListedDeviations() throws {
-        let cases = try CorpusCase.load(kind: "encoded-word")
+        let cases = try EncodedWordCase.load(kind: "encoded-word")
         try #require(cases.count >= 50, "expected the shared corpus's encoded-word cases, found \(cases.count)")
-        let deviations = try Deviation.load()
+        let deviations = try EncodedWordDeviation.load()
         let listed = Dictionary(deviations.map { ($0.key, $0) }, uniquingKeysWith: { first, _ in first })
         #expect(listed.count == deviations.count, "a deviation is listed twice")
 
@@ -50,7 +50,7 @@ struct EncodedWordCorpusTests {
     /// never turned into anything but itself, and when it has the complete `=?charset?X?text?=` shape a defect says why it
     /// was not decoded.
     @Test func mustFailWordsStayAsWrittenWithADefect() throws {
-        let cases = try CorpusCase.load(kind: "must-fail", files: CorpusCase.encodedWordFiles)
+        let cases = try EncodedWordCase.load(kind: "must-fail", files: EncodedWordCase.encodedWordFiles)
         try #require(!cases.isEmpty)
         for corpusCase in cases {
             let decoded = EncodedWordDecoder.decode(unstructured: corpusCase.input)
@@ -63,7 +63,7 @@ struct EncodedWordCorpusTests {
 }
 
 /// One case of the shared corpus.
-struct CorpusCase {
+struct EncodedWordCase {
     var file: String
     var id: String
     var input: [UInt8]
@@ -90,13 +90,13 @@ struct CorpusCase {
     }
 
     /// The cases of `kind` in every corpus file (or in `files`).
-    static func load(kind: String, files: [String]? = nil) throws -> [CorpusCase] {
+    static func load(kind: String, files: [String]? = nil) throws -> [EncodedWordCase] {
         let casesDirectory = try sharedDirectory().appendingPathComponent("corpus/cases")
         let names =
             try files
             ?? FileManager.default.contentsOfDirectory(atPath: casesDirectory.path).filter { $0.hasSuffix(".json") }
             .sorted()
-        var result: [CorpusCase] = []
+        var result: [EncodedWordCase] = []
         for name in names {
             let data = try Data(contentsOf: casesDirectory.appendingPathComponent(name))
             guard let root = try JSONSerialization.jsonObject(with: data) as? [String: Any],
@@ -112,7 +112,7 @@ struct CorpusCase {
                 } else {
                     bytes = Array(input.utf8)
                 }
-                result.append(CorpusCase(file: name, id: id, input: bytes, expected: entry["expected"] as? String))
+                result.append(EncodedWordCase(file: name, id: id, input: bytes, expected: entry["expected"] as? String))
             }
         }
         return result
@@ -143,19 +143,19 @@ enum CorpusError: Error, CustomStringConvertible {
 }
 
 /// An entry of `Fixtures/encoded-word-deviations.json`.
-struct Deviation: Decodable {
+struct EncodedWordDeviation: Decodable {
     var id: String
     var file: String
     var reason: String
 
     var key: String { "\(file)#\(id)" }
 
-    static func load(filePath: String = #filePath) throws -> [Deviation] {
+    static func load(filePath: String = #filePath) throws -> [EncodedWordDeviation] {
         let fixture = URL(fileURLWithPath: filePath)
             .deletingLastPathComponent()
             .deletingLastPathComponent()
             .appendingPathComponent("Fixtures/encoded-word-deviations.json")
-        let deviations = try JSONDecoder().decode([Deviation].self, from: Data(contentsOf: fixture))
+        let deviations = try JSONDecoder().decode([EncodedWordDeviation].self, from: Data(contentsOf: fixture))
         for deviation in deviations where deviation.reason.trimmingCharacters(in: .whitespaces).isEmpty {
             Issue.record("deviation \(deviation.key) has no reason")
         }
