@@ -1,9 +1,11 @@
 import Foundation
 import SeatMeterCore
+import SeatMeterDaemon
+import SeatMeterStore
 
 /// `seatmeter-bench parse MAILDIR [--runs N]`: reads every message file of a Maildir tree and parses its header
 /// block, as `seatmeter import` does; prints JSON with the median of N runs.
-/// `seatmeter-bench classify LEDGER [--runs N]` (see Classify.swift).
+/// `seatmeter-bench classify CONFIG [--runs N]`: loads the configured ledger's observations and classifies them.
 @main
 enum SeatMeterBench {
     static func main() throws {
@@ -19,6 +21,7 @@ enum SeatMeterBench {
         }
         switch arguments[0] {
         case "parse": try parse(maildir: arguments[1], runs: runs)
+        case "classify": try classify(config: arguments[1], runs: runs)
         default:
             FileHandle.standardError.write(Data("unknown benchmark \(arguments[0])\n".utf8))
             exit(2)
@@ -62,5 +65,27 @@ enum SeatMeterBench {
         }
         let t = median(times)
         print(#"{"messages": \#(files.count), "seconds": \#(t), "rate": \#(Double(files.count) / t), "distinct": \#(distinct), "runs": \#(times.count)}"#)
+    }
+
+    static func classify(config: String, runs: Int) throws {
+        let configuration = try SeatMeterConfiguration.load(path: config)
+        let classifier = try Classifier(rules: try configuration.organization.classificationRules())
+        let ledger = try Ledger(readOnlyPath: configuration.ledgerPath)
+        var loads: [Double] = []
+        var classifications: [Double] = []
+        var people = 0
+        var messages = 0
+        for _ in 0..<max(1, runs) {
+            let clock = ContinuousClock()
+            var observations: [MessageObservation] = []
+            loads.append(seconds(clock.measure { observations = (try? ledger.observations()) ?? [] }))
+            messages = observations.count
+            var result: Classification?
+            classifications.append(seconds(clock.measure { result = classifier.classify(observations, window: nil) }))
+            people = result?.people.count ?? 0
+        }
+        let load = median(loads)
+        let classify = median(classifications)
+        print(#"{"messages": \#(messages), "people": \#(people), "load_seconds": \#(load), "classify_seconds": \#(classify), "total_seconds": \#(load + classify), "runs": \#(loads.count)}"#)
     }
 }

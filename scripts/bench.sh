@@ -1,0 +1,130 @@
+#!/usr/bin/env bash
+# `make bench`: SeatMeter's speed and memory figures (a benchmark, not a test). Medians of several runs.
+#   scripts/bench.sh            full run (100,000 messages; 10,000 for the memory comparison)
+#   BENCH_MESSAGES=20000 scripts/bench.sh   a quicker, smaller run
+# Generated data is cached under bench-out/ (delete it to regenerate). Everything runs on 127.0.0.1.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+out=$root/bench-out
+n=${BENCH_MESSAGES:-100000}
+small=$(( n / 10 ))
+runs=${BENCH_RUNS:-3}
+bin=$root/.build/release
+mkdir -p "$out"
+port=$(( 20000 + RANDOM % 20000 ))
+smallport=$(( port + 1 ))
+
+median() { python3 -c 'import sys,statistics; v=[float(x) for x in sys.argv[1:]]; print(statistics.median(v))' "$@"; }
+json() { python3 -c 'import sys,json; print(json.loads(sys.argv[1])[sys.argv[2]])' "$1" "$2"; }
+
+generate() { # N DIR
+  if [ ! -f "$2/done" ]; then
+    rm -rf "$2"
+    echo "generating $1 messages into $2 ..." >&2
+    python3 scripts/gen_helpdesk.py --out "$2" --messages "$1" >/dev/null
+    touch "$2/done"
+  fi
+}
+generate "$n" "$out/mail-$n"
+generate "$small" "$out/mail-$small"
+
+cc -O2 -o "$out/imap_floor" scripts/imap_floor.c -lcurl
+
+echo "== Header parsing: $n message files (read + parse + distinct addresses)"
+ours=$("$bin/seatmeter-bench" parse "$out/mail-$n/Maildir" --runs 5)
+python=$(python3 scripts/bench_python_parse.py "$out/mail-$n/Maildir" --runs "$runs")
+echo "seatmeter: $ours"
+echo "python   : $python"
+parse_ratio=$(python3 -c "print(round($(json "$ours" rate) / $(json "$python" rate), 1))")
+echo "ratio    : ${parse_ratio}x Python's email package"
+
+cleanup() {
+  scripts/dovecot-sandbox.sh stop "$out/dovecot-$n" || true
+  scripts/dovecot-sandbox.sh stop "$out/dovecot-$small" || true
+}
+trap cleanup EXIT
+
+serve() { # N PORT
+  local dir=$out/dovecot-$1
+  scripts/dovecot-sandbox.sh stop "$dir" || true
+  rm -rf "$dir"
+  scripts/dovecot-sandbox.sh start "$dir" "$2" helpdesk bench-password
+  rm -rf "$dir/home/Maildir"
+  cp -a "$out/mail-$1/Maildir" "$dir/home/Maildir"
+  [ "$(id -u)" = 0 ] && chown -R 65534:65534 "$dir/home"
+  echo bench-password > "$dir/password"
+  cat > "$dir/seatmeter.yaml" <<YAML
+ledger: $dir/ledger.sqlite
+accounts:
+  - name: helpdesk
+    url: imap://127.0.0.1:$2
+    username: helpdesk
+    password_file: password
+    allow_insecure: true
+    folders: { incoming: [INBOX], outgoing: [Sent] }
+$(cat "$out/mail-$1/seatmeter-org.yaml")
+YAML
+  # Warm Dovecot's header cache once (the first fetch after a fill reads every file).
+  "$out/imap_floor" "imap://127.0.0.1:$2" helpdesk bench-password INBOX Sent >/dev/null
+}
+
+sync_bench() { # N PORT -> prints "cold_median resync_median rss_kb"
+  local dir=$out/dovecot-$1 colds=() resyncs=() rss=0
+  for _ in $(seq "$runs"); do
+    rm -f "$dir"/ledger.sqlite*
+    local t0 t1 kb
+    t0=$(date +%s.%N)
+    /usr/bin/time -f "%M" -o "$dir/rss" "$bin/seatmeter" sync --config "$dir/seatmeter.yaml" --log-level error >/dev/null
+    t1=$(date +%s.%N)
+    colds+=("$(python3 -c "print($t1 - $t0)")")
+    kb=$(cat "$dir/rss"); [ "$kb" -gt "$rss" ] && rss=$kb
+  done
+  for _ in $(seq 5); do
+    local t0 t1
+    t0=$(date +%s.%N)
+    "$bin/seatmeter" sync --config "$dir/seatmeter.yaml" --log-level error >/dev/null
+    t1=$(date +%s.%N)
+    resyncs+=("$(python3 -c "print($t1 - $t0)")")
+  done
+  echo "$(median "${colds[@]}") $(median "${resyncs[@]}") $rss"
+}
+
+echo
+echo "== IMAP sync from Dovecot on 127.0.0.1 (INBOX + Sent)"
+serve "$n" "$port"
+serve "$small" "$smallport"
+floors=()
+for _ in $(seq "$runs"); do
+  f=$("$out/imap_floor" "imap://127.0.0.1:$port" helpdesk bench-password INBOX Sent)
+  floors+=("$(json "$f" seconds)")
+done
+floor=$(median "${floors[@]}")
+echo "libcurl transfer floor (connect-only, UID FETCH 1:*, bytes discarded): ${floor}s  [$f]"
+read -r cold resync rss <<<"$(sync_bench "$n" "$port")"
+read -r cold_small resync_small rss_small <<<"$(sync_bench "$small" "$smallport")"
+py=$(python3 scripts/bench_python_imap.py --port "$port" --user helpdesk --password-file "$out/dovecot-$n/password" --folder INBOX --folder Sent --runs "$runs")
+echo "python imaplib + email.utils.getaddresses: $py"
+pyt=$(json "$py" seconds)
+
+echo "== Classification of the $n-message ledger"
+classify=$("$bin/seatmeter-bench" classify "$out/dovecot-$n/seatmeter.yaml" --runs 5)
+echo "$classify"
+
+python3 - "$n" "$small" "$cold" "$resync" "$rss" "$cold_small" "$rss_small" "$floor" "$pyt" "$parse_ratio" "$classify" <<'PY'
+import json, sys
+n, small, cold, resync, rss, cold_small, rss_small, floor, pyt, parse_ratio, classify = sys.argv[1:]
+cold, resync, floor, pyt = float(cold), float(resync), float(floor), float(pyt)
+c = json.loads(classify)
+rows = [
+    ("header parsing vs Python email", f"{parse_ratio}x", ">= 20x"),
+    (f"cold sync, {n} messages", f"{cold:.2f} s ({cold/floor:.2f}x the libcurl floor {floor:.2f} s)", "<= 2x floor"),
+    ("cold sync vs Python imaplib script", f"{pyt/cold:.1f}x faster ({pyt:.2f} s)", ">= 10x"),
+    ("re-sync, nothing new", f"{resync:.3f} s", "<= 0.2 s"),
+    (f"peak RSS, {small} vs {n} messages", f"{int(rss_small)/1024:.1f} MB vs {int(rss)/1024:.1f} MB", "<= 64 MB, flat"),
+    (f"classify {c['messages']} messages / {c['people']} people", f"{c['classify_seconds']:.3f} s (+ {c['load_seconds']:.3f} s ledger read)", "<= 1 s"),
+]
+print("\n== Summary (medians)")
+for name, value, target in rows:
+    print(f"{name:45} {value:55} target {target}")
+PY
