@@ -33,6 +33,14 @@ package final class SMTPSink {
         /// Whether the session was under TLS (after STARTTLS) when the message arrived.
         package var tls: Bool
 
+        package init(mailFrom: String, rcptTos: [String], ehlo: String?, authLogin: String?, tls: Bool) {
+            self.mailFrom = mailFrom
+            self.rcptTos = rcptTos
+            self.ehlo = ehlo
+            self.authLogin = authLogin
+            self.tls = tls
+        }
+
         enum CodingKeys: String, CodingKey {
             case mailFrom = "mail_from"
             case rcptTos = "rcpt_tos"

@@ -31,7 +31,7 @@ struct SMTPTranscript {
     private(set) var mailReply: SMTPReply?
     private(set) var dataReply: SMTPReply?
     private(set) var messageReply: SMTPReply?
-    /// The last complete reply and the command it answered.
+    /// The last complete reply (QUIT's aside) and the command it answered.
     private(set) var lastReply: (command: Command, reply: SMTPReply)?
     private var recipientsSent = 0
     /// The last command bytes sent did not end a line.
@@ -112,6 +112,9 @@ struct SMTPTranscript {
     }
 
     private mutating func complete(_ reply: SMTPReply) {
+        // libcurl says QUIT after a failure too (inside perform, with CURLOPT_FORBID_REUSE); its 221 must not hide
+        // the reply that explains the failure.
+        guard outstanding != .quit else { return }
         lastReply = (outstanding, reply)
         switch outstanding {
         case .rcpt(let index) where index < recipientReplies.count: recipientReplies[index] = reply
