@@ -114,8 +114,8 @@ package struct SMTPSender: Sendable {
         _ error: CurlError, transfer: SMTPTransfer, host: String, from: String, recipients: [String]
     ) -> SMTPError {
         let transcript = transfer.transcript
-        let possiblyDelivered =
-            transcript.outstanding == .message && transcript.messageReply == nil && transfer.messageFullyUploaded
+        // (libcurl QUITs after a failure, so the outstanding command is no guide here.)
+        let possiblyDelivered = transcript.messageMayHaveBeenQueued(fullyUploaded: transfer.messageFullyUploaded)
         let rejected = zip(recipients, transcript.recipientReplies).compactMap { address, reply in
             reply.flatMap { $0.isPositive ? nil : SMTPRecipientRejection(address: address, reply: $0) }
         }

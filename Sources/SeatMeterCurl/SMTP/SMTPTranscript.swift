@@ -31,9 +31,13 @@ struct SMTPTranscript {
     private(set) var mailReply: SMTPReply?
     private(set) var dataReply: SMTPReply?
     private(set) var messageReply: SMTPReply?
+    /// The server said `354`: the message went (or is going) out.
+    private(set) var messageStarted = false
     /// The last complete reply (QUIT's aside) and the command it answered.
     private(set) var lastReply: (command: Command, reply: SMTPReply)?
     private var recipientsSent = 0
+    /// The outstanding command has not had its (one) reply yet; a further reply line is stray and ignored.
+    private var awaitingReply = true
     /// The last command bytes sent did not end a line.
     private var outgoingLineOpen = false
     /// Lines of a multi-line reply so far.
@@ -80,6 +84,7 @@ struct SMTPTranscript {
             command = .other
         }
         outstanding = command
+        awaitingReply = true
         replyLines = []
         partialLine = []
     }
@@ -112,6 +117,9 @@ struct SMTPTranscript {
     }
 
     private mutating func complete(_ reply: SMTPReply) {
+        // One reply per command (RFC 5321 §4.2): anything more is stray.
+        guard awaitingReply else { return }
+        awaitingReply = false
         // libcurl says QUIT after a failure too (inside perform, with CURLOPT_FORBID_REUSE); its 221 must not hide
         // the reply that explains the failure.
         guard outstanding != .quit else { return }
@@ -124,7 +132,9 @@ struct SMTPTranscript {
             // libcurl sends the message and its end-of-data sequence without a `HEADER_OUT` line, so the next
             // reply after `354` is the message's.
             if reply.code == 354 {
+                messageStarted = true
                 outstanding = .message
+                awaitingReply = true
                 return
             }
         case .message: messageReply = reply
@@ -133,6 +143,12 @@ struct SMTPTranscript {
     }
 
     // MARK: - Conclusions
+
+    /// The whole message went out (`354` seen, all bytes uploaded) but no reply to it arrived: the server may have
+    /// queued it.
+    func messageMayHaveBeenQueued(fullyUploaded: Bool) -> Bool {
+        messageStarted && messageReply == nil && fullyUploaded
+    }
 
     /// Every recipient was answered and none positively.
     var allRecipientsRefused: Bool {
