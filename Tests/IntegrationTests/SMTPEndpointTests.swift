@@ -4,7 +4,10 @@ import Testing
 @Suite("SMTP endpoint validation (no network)")
 struct SMTPEndpointTests {
     @Test(arguments: [
-        ("smtps://mail.example.com", "smtps://mail.example.com:465/relay.example.test", SMTPEndpoint.Security.implicitTLS),
+        (
+            "smtps://mail.example.com", "smtps://mail.example.com:465/relay.example.test",
+            SMTPEndpoint.Security.implicitTLS
+        ),
         ("smtp://mail.example.com:587", "smtp://mail.example.com:587/relay.example.test", .startTLS),
         ("SMTP://Mail.Example.com/", "smtp://Mail.Example.com:25/relay.example.test", .startTLS),
         ("smtp://[2001:db8::1]:2525", "smtp://[2001:db8::1]:2525/relay.example.test", .startTLS),
@@ -21,8 +24,10 @@ struct SMTPEndpointTests {
         #expect(resolved.security == .plain)
     }
 
-    @Test(arguments: ["smtp://mail.example.com", "smtps://mail.example.com", "smtp://10.0.0.1", "smtp://[2001:db8::1]",
-                      "smtp://localhost.example.com", "smtp://128.0.0.1"])
+    @Test(arguments: [
+        "smtp://mail.example.com", "smtps://mail.example.com", "smtp://10.0.0.1", "smtp://[2001:db8::1]",
+        "smtp://localhost.example.com", "smtp://128.0.0.1",
+    ])
     func insecureElsewhereIsRejected(url: String) {
         #expect(throws: SMTPError.self) { try SMTPEndpoint(url: url, allowInsecure: true).validate() }
         do {
@@ -59,8 +64,10 @@ struct SMTPEndpointTests {
 
     @Test func descriptionsNeverShowThePassword() {
         let endpoint = SMTPEndpoint(url: "smtps://mail.example.com", username: "reporter", password: "hunter2-Ω")
-        for text in [endpoint.description, String(reflecting: endpoint), String(describing: endpoint),
-                     "\(endpoint)", String(describing: Mirror(reflecting: endpoint).children.map(\.value))] {
+        for text in [
+            endpoint.description, String(reflecting: endpoint), String(describing: endpoint),
+            "\(endpoint)", String(describing: Mirror(reflecting: endpoint).children.map(\.value)),
+        ] {
             #expect(!text.contains("hunter2"))
         }
         #expect(endpoint.description.contains("<redacted>"))

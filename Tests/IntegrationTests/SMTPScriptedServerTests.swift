@@ -8,12 +8,19 @@ import TestSupport
 struct SMTPScriptedServerTests {
     static let message = Array("Subject: scripted\r\n\r\nbody\r\n".utf8)
 
-    private func send(_ server: ScriptedSMTPServer, timeout: Duration = .seconds(10), recipients: [String] = [
-        "a@example.com", "b@example.com",
-    ]) throws -> SMTPError {
+    private func send(
+        _ server: ScriptedSMTPServer,
+        timeout: Duration = .seconds(10),
+        recipients: [String] = [
+            "a@example.com", "b@example.com",
+        ]
+    ) throws -> SMTPError {
         try #require(throws: SMTPError.self) {
             try SMTPSender(endpoint: server.endpoint(timeout: timeout)).send(
-                from: SMTPTestMail.from, recipients: recipients, message: Self.message)
+                from: SMTPTestMail.from,
+                recipients: recipients,
+                message: Self.message
+            )
         }
     }
 

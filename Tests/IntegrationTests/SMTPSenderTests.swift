@@ -17,16 +17,26 @@ struct SMTPSenderTests {
         let sink = try SMTPSink()
         let message = try SMTPTestMail.report(to: ["admin@example.com", "second@example.com"])
         let result = try SMTPSender(endpoint: sink.endpoint()).send(
-            from: SMTPTestMail.from, recipients: ["admin@example.com", "second@example.com"], message: message)
+            from: SMTPTestMail.from,
+            recipients: ["admin@example.com", "second@example.com"],
+            message: message
+        )
         #expect(result.accepted == ["admin@example.com", "second@example.com"])
         #expect(result.rejected.isEmpty)
         #expect(result.finalReply?.code == 250)
         let received = try sink.messages()
         try #require(received.count == 1)
         #expect(received[0].eml == message)
-        #expect(received[0].envelope == SMTPSink.Envelope(
-            mailFrom: SMTPTestMail.from, rcptTos: ["admin@example.com", "second@example.com"],
-            ehlo: "client.seatmeter.test", authLogin: nil, tls: false))
+        #expect(
+            received[0].envelope
+                == SMTPSink.Envelope(
+                    mailFrom: SMTPTestMail.from,
+                    rcptTos: ["admin@example.com", "second@example.com"],
+                    ehlo: "client.seatmeter.test",
+                    authLogin: nil,
+                    tls: false
+                )
+        )
         try checkReport(received[0].eml)
     }
 
@@ -35,7 +45,10 @@ struct SMTPSenderTests {
         let sink = try SMTPSink(options: .init(tls: true, user: Self.user, password: Self.password))
         let message = try SMTPTestMail.report(to: ["admin@example.com"])
         let result = try SMTPSender(endpoint: sink.endpoint(username: Self.user, password: Self.password)).send(
-            from: SMTPTestMail.from, recipients: ["admin@example.com"], message: message)
+            from: SMTPTestMail.from,
+            recipients: ["admin@example.com"],
+            message: message
+        )
         #expect(result.accepted == ["admin@example.com"])
         let received = try sink.messages()
         try #require(received.count == 1)
@@ -52,15 +65,22 @@ struct SMTPSenderTests {
         endpoint.url = sink.localhostURL
         let sender = try SMTPSender(endpoint: endpoint)
         for number in 1...2 {
-            _ = try sender.send(from: SMTPTestMail.from, recipients: ["admin@example.com"],
-                                message: try SMTPTestMail.report(to: ["admin@example.com"],
-                                                                 messageID: "<n\(number)@reports.example.com>"))
+            _ = try sender.send(
+                from: SMTPTestMail.from,
+                recipients: ["admin@example.com"],
+                message: try SMTPTestMail.report(
+                    to: ["admin@example.com"],
+                    messageID: "<n\(number)@reports.example.com>"
+                )
+            )
         }
         let received = try sink.messages()
         #expect(received.count == 2)
         #expect(received.allSatisfy { $0.envelope.tls })
-        #expect(try received.map { try MIMEEntity.parse($0.eml).field("Message-ID") }
-            == ["<n1@reports.example.com>", "<n2@reports.example.com>"])
+        #expect(
+            try received.map { try MIMEEntity.parse($0.eml).field("Message-ID") }
+                == ["<n1@reports.example.com>", "<n2@reports.example.com>"]
+        )
     }
 
     @Test("a 3 MB attachment and lines starting with dots arrive unchanged")
@@ -70,12 +90,23 @@ struct SMTPSenderTests {
         let blob = (0..<3_000_000).map { _ in UInt8.random(in: 0...255, using: &random) }
         let text = (0..<2000).map { $0 % 3 == 0 ? ".\($0)" : ($0 % 3 == 1 ? "." : "line \($0)") }
             .joined(separator: "\n")
-        let message = try MIMEBuilder.build(OutgoingMessage(
-            from: Mailbox(name: "", address: SMTPTestMail.from), to: [Mailbox(name: "", address: "a@example.com")],
-            subject: "big", date: SMTPTestMail.date, text: text,
-            attachments: [MailAttachment(filename: "blob.bin", mediaType: "application/octet-stream", content: blob)]))
+        let message = try MIMEBuilder.build(
+            OutgoingMessage(
+                from: Mailbox(name: "", address: SMTPTestMail.from),
+                to: [Mailbox(name: "", address: "a@example.com")],
+                subject: "big",
+                date: SMTPTestMail.date,
+                text: text,
+                attachments: [
+                    MailAttachment(filename: "blob.bin", mediaType: "application/octet-stream", content: blob)
+                ]
+            )
+        )
         _ = try SMTPSender(endpoint: sink.endpoint()).send(
-            from: SMTPTestMail.from, recipients: ["a@example.com"], message: message)
+            from: SMTPTestMail.from,
+            recipients: ["a@example.com"],
+            message: message
+        )
         let received = try sink.messages()
         try #require(received.count == 1)
         #expect(received[0].eml == message)
@@ -91,7 +122,10 @@ struct SMTPSenderTests {
         let sink = try SMTPSink()
         let recipients = ["first@example.com", "reject-me@example.com", "third@example.com"]
         let result = try SMTPSender(endpoint: sink.endpoint()).send(
-            from: SMTPTestMail.from, recipients: recipients, message: try SMTPTestMail.report(to: recipients))
+            from: SMTPTestMail.from,
+            recipients: recipients,
+            message: try SMTPTestMail.report(to: recipients)
+        )
         #expect(result.accepted == ["first@example.com", "third@example.com"])
         try #require(result.rejected.count == 1)
         #expect(result.rejected[0].address == "reject-me@example.com")
@@ -105,13 +139,22 @@ struct SMTPSenderTests {
     @Test("refusals are matched by position, also first, last and repeated")
     func rejectionsByPosition() throws {
         let sink = try SMTPSink()
-        let recipients = ["reject-a@example.com", "ok@example.com", "reject-b@example.com", "ok@example.com",
-                          "reject-a@example.com"]
+        let recipients = [
+            "reject-a@example.com", "ok@example.com", "reject-b@example.com", "ok@example.com",
+            "reject-a@example.com",
+        ]
         let result = try SMTPSender(endpoint: sink.endpoint()).send(
-            from: SMTPTestMail.from, recipients: recipients, message: try SMTPTestMail.report(to: ["ok@example.com"]))
+            from: SMTPTestMail.from,
+            recipients: recipients,
+            message: try SMTPTestMail.report(to: ["ok@example.com"])
+        )
         #expect(result.accepted == ["ok@example.com", "ok@example.com"])
-        #expect(result.rejected.map(\.address) == ["reject-a@example.com", "reject-b@example.com",
-                                                   "reject-a@example.com"])
+        #expect(
+            result.rejected.map(\.address) == [
+                "reject-a@example.com", "reject-b@example.com",
+                "reject-a@example.com",
+            ]
+        )
         #expect(result.rejected.allSatisfy { $0.reply.code == 550 })
     }
 
@@ -121,7 +164,10 @@ struct SMTPSenderTests {
         let recipients = ["reject-1@example.com", "reject-2@example.com"]
         let error = try #require(throws: SMTPError.self) {
             try SMTPSender(endpoint: sink.endpoint()).send(
-                from: SMTPTestMail.from, recipients: recipients, message: try SMTPTestMail.report(to: recipients))
+                from: SMTPTestMail.from,
+                recipients: recipients,
+                message: try SMTPTestMail.report(to: recipients)
+            )
         }
         #expect(error.kind == .allRecipientsRejected)
         #expect(error.rejected.map(\.address) == recipients)
@@ -141,14 +187,18 @@ struct SMTPSenderTests {
         let endpoint = sink.endpoint(username: Self.user, password: wrong)
         let error = try #require(throws: SMTPError.self) {
             try SMTPSender(endpoint: endpoint).send(
-                from: SMTPTestMail.from, recipients: ["a@example.com"],
-                message: try SMTPTestMail.report(to: ["a@example.com"]))
+                from: SMTPTestMail.from,
+                recipients: ["a@example.com"],
+                message: try SMTPTestMail.report(to: ["a@example.com"])
+            )
         }
         #expect(error.kind == .authenticationFailed)
         #expect(!error.isTransient)
         #expect(error.reply?.code == 535)
-        let texts = [error.description, String(describing: error), String(reflecting: error),
-                     endpoint.description, String(reflecting: endpoint), String(describing: endpoint)]
+        let texts = [
+            error.description, String(describing: error), String(reflecting: error),
+            endpoint.description, String(reflecting: endpoint), String(describing: endpoint),
+        ]
         for text in texts {
             #expect(!text.contains(wrong))
             #expect(!text.contains(Self.password))
@@ -161,8 +211,10 @@ struct SMTPSenderTests {
         let sink = try SMTPSink(options: .init(tls: true, user: Self.user, password: Self.password))
         let error = try #require(throws: SMTPError.self) {
             try SMTPSender(endpoint: sink.endpoint()).send(
-                from: SMTPTestMail.from, recipients: ["a@example.com"],
-                message: try SMTPTestMail.report(to: ["a@example.com"]))
+                from: SMTPTestMail.from,
+                recipients: ["a@example.com"],
+                message: try SMTPTestMail.report(to: ["a@example.com"])
+            )
         }
         #expect(error.kind == .authenticationFailed)
         #expect(error.reply?.code == 530)
@@ -172,8 +224,13 @@ struct SMTPSenderTests {
     @Test("nothing listening: connectionFailed, transient")
     func nothingListening() throws {
         let port = try TestPorts.pickFree()
-        let sender = try SMTPSender(endpoint: SMTPEndpoint(url: "smtp://127.0.0.1:\(port)", allowInsecure: true,
-                                                           timeout: .seconds(5)))
+        let sender = try SMTPSender(
+            endpoint: SMTPEndpoint(
+                url: "smtp://127.0.0.1:\(port)",
+                allowInsecure: true,
+                timeout: .seconds(5)
+            )
+        )
         let error = try #require(throws: SMTPError.self) {
             try sender.send(from: SMTPTestMail.from, recipients: ["a@example.com"], message: Array("x\r\n".utf8))
         }
@@ -190,14 +247,18 @@ struct SMTPSenderTests {
         first.stop()
         let error = try #require(throws: SMTPError.self) {
             try SMTPSender(endpoint: endpoint).send(
-                from: SMTPTestMail.from, recipients: ["a@example.com"],
-                message: try SMTPTestMail.report(to: ["a@example.com"]))
+                from: SMTPTestMail.from,
+                recipients: ["a@example.com"],
+                message: try SMTPTestMail.report(to: ["a@example.com"])
+            )
         }
         #expect(error.isTransient)
         let second = try SMTPSink()
         _ = try SMTPSender(endpoint: second.endpoint()).send(
-            from: SMTPTestMail.from, recipients: ["a@example.com"],
-            message: try SMTPTestMail.report(to: ["a@example.com"]))
+            from: SMTPTestMail.from,
+            recipients: ["a@example.com"],
+            message: try SMTPTestMail.report(to: ["a@example.com"])
+        )
         #expect(try second.messages().count == 1)
     }
 
@@ -207,8 +268,10 @@ struct SMTPSenderTests {
         let endpoint = SMTPEndpoint(url: sink.url, username: Self.user, password: Self.password, timeout: .seconds(10))
         let error = try #require(throws: SMTPError.self) {
             try SMTPSender(endpoint: endpoint).send(
-                from: SMTPTestMail.from, recipients: ["a@example.com"],
-                message: try SMTPTestMail.report(to: ["a@example.com"]))
+                from: SMTPTestMail.from,
+                recipients: ["a@example.com"],
+                message: try SMTPTestMail.report(to: ["a@example.com"])
+            )
         }
         #expect(error.kind == .tlsFailed)
         #expect(error.curlError?.code == .useSSLFailed)
@@ -221,8 +284,10 @@ struct SMTPSenderTests {
         let sink = try SMTPSink(options: .init(tls: true))
         let error = try #require(throws: SMTPError.self) {
             try SMTPSender(endpoint: sink.endpoint(useCA: false)).send(
-                from: SMTPTestMail.from, recipients: ["a@example.com"],
-                message: try SMTPTestMail.report(to: ["a@example.com"]))
+                from: SMTPTestMail.from,
+                recipients: ["a@example.com"],
+                message: try SMTPTestMail.report(to: ["a@example.com"])
+            )
         }
         #expect(error.kind == .tlsFailed)
         #expect(error.curlError?.code == .peerFailedVerification)
@@ -235,8 +300,10 @@ struct SMTPSenderTests {
         let endpoint = SMTPEndpoint(url: sink.url, allowInsecure: true, timeout: .seconds(10))
         let error = try #require(throws: SMTPError.self) {
             try SMTPSender(endpoint: endpoint).send(
-                from: SMTPTestMail.from, recipients: ["a@example.com"],
-                message: try SMTPTestMail.report(to: ["a@example.com"]))
+                from: SMTPTestMail.from,
+                recipients: ["a@example.com"],
+                message: try SMTPTestMail.report(to: ["a@example.com"])
+            )
         }
         #expect(error.kind == .tlsFailed)
         #expect(error.reply?.code == 530)
@@ -249,7 +316,10 @@ struct SMTPSenderTests {
         let endpoint = SMTPEndpoint(url: "smtps://127.0.0.1:\(sink.port)", timeout: .seconds(5))
         let error = try #require(throws: SMTPError.self) {
             try SMTPSender(endpoint: endpoint).send(
-                from: SMTPTestMail.from, recipients: ["a@example.com"], message: Array("x\r\n".utf8))
+                from: SMTPTestMail.from,
+                recipients: ["a@example.com"],
+                message: Array("x\r\n".utf8)
+            )
         }
         #expect(error.kind == .tlsFailed || error.kind == .timeout)
         #expect(try sink.messages().isEmpty)
@@ -263,7 +333,10 @@ struct SMTPSenderTests {
         let started = clock.now
         let error = try #require(throws: SMTPError.self) {
             try SMTPSender(endpoint: endpoint).send(
-                from: SMTPTestMail.from, recipients: ["a@example.com"], message: Array("x\r\n".utf8))
+                from: SMTPTestMail.from,
+                recipients: ["a@example.com"],
+                message: Array("x\r\n".utf8)
+            )
         }
         #expect(error.kind == .timeout)
         #expect(error.isTransient)
@@ -299,12 +372,16 @@ struct SMTPSenderTests {
         #expect(root.field("MIME-Version") == "1.0")
         #expect(root.field("Auto-Submitted") == "auto-generated")
         let subject = try #require(root.field("Subject"))
-        #expect(EncodedWordDecoder.decode(unstructured: Array(subject.utf8)).text
-            == "Lizenzplätze: Wochenbericht KW 2 — 12 Agents")
+        #expect(
+            EncodedWordDecoder.decode(unstructured: Array(subject.utf8)).text
+                == "Lizenzplätze: Wochenbericht KW 2 — 12 Agents"
+        )
         let to = try #require(root.field("To"))
         let firstName = try #require(to.components(separatedBy: "<").first)
-        #expect(EncodedWordDecoder.decode(unstructured: Array(firstName.utf8)).text
-            .trimmingCharacters(in: .whitespaces) == "Jörg Müller")
+        #expect(
+            EncodedWordDecoder.decode(unstructured: Array(firstName.utf8)).text
+                .trimmingCharacters(in: .whitespaces) == "Jörg Müller"
+        )
 
         #expect(root.mediaType == "multipart/mixed")
         try #require(root.parts.count == 2)

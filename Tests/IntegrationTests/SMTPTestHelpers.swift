@@ -17,11 +17,14 @@ enum SMTPTestMail {
         let message = OutgoingMessage(
             from: Mailbox(name: "SeatMeter", address: from),
             to: recipients.enumerated().map { Mailbox(name: $0 == 0 ? "Jörg Müller" : "", address: $1) },
-            subject: "Lizenzplätze: Wochenbericht KW 2 — 12 Agents", date: date,
-            timeZone: TimeZone(identifier: "Europe/Berlin") ?? .gmt, messageID: messageID,
+            subject: "Lizenzplätze: Wochenbericht KW 2 — 12 Agents",
+            date: date,
+            timeZone: TimeZone(identifier: "Europe/Berlin") ?? .gmt,
+            messageID: messageID,
             text: "Seats this week: 12 agents.\n.\n..leading dots survive\n",
             html: "<html><body><h1>Seats</h1><p>12 agents, Müller included.</p></body></html>",
-            attachments: [.csv(filename: "people.csv", text: csv)])
+            attachments: [.csv(filename: "people.csv", text: csv)]
+        )
         return try MIMEBuilder.build(message)
     }
 }
@@ -29,11 +32,20 @@ enum SMTPTestMail {
 extension SMTPSink {
     /// An endpoint for this sink: STARTTLS with its CA when it has TLS, plain loopback otherwise.
     func endpoint(
-        username: String? = nil, password: String? = nil, timeout: Duration = .seconds(10), useCA: Bool = true
+        username: String? = nil,
+        password: String? = nil,
+        timeout: Duration = .seconds(10),
+        useCA: Bool = true
     ) -> SMTPEndpoint {
         SMTPEndpoint(
-            url: url, username: username, password: password, caFile: useCA ? caFile : nil,
-            allowInsecure: caFile == nil, timeout: timeout, ehloName: "client.seatmeter.test")
+            url: url,
+            username: username,
+            password: password,
+            caFile: useCA ? caFile : nil,
+            allowInsecure: caFile == nil,
+            timeout: timeout,
+            ehloName: "client.seatmeter.test"
+        )
     }
 }
 
@@ -115,8 +127,10 @@ final class ScriptedSMTPServer {
         try Self.script.write(toFile: scriptPath, atomically: true, encoding: .utf8)
         let ready = directory.path + "/ready"
         process = try ManagedProcess(
-            executable: "/usr/bin/python3", arguments: [scriptPath, mode.rawValue, String(port), ready],
-            logPath: directory.path + "/log")
+            executable: "/usr/bin/python3",
+            arguments: [scriptPath, mode.rawValue, String(port), ready],
+            logPath: directory.path + "/log"
+        )
         let clock = ContinuousClock()
         let deadline = clock.now.advanced(by: .seconds(10))
         while !FileManager.default.fileExists(atPath: ready) {

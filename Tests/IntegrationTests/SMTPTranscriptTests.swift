@@ -40,10 +40,12 @@ struct SMTPTranscriptTests {
         out(&transcript, "QUIT\r\n")
         reply(&transcript, "221 bye\r\n")
 
-        #expect(transcript.recipientReplies == [
-            SMTPReply(code: 250, text: "ok"), SMTPReply(code: 550, text: "5.1.1 no such 5.1.1 mailbox"),
-            SMTPReply(code: 251, text: "forwarded"),
-        ])
+        #expect(
+            transcript.recipientReplies == [
+                SMTPReply(code: 250, text: "ok"), SMTPReply(code: 550, text: "5.1.1 no such 5.1.1 mailbox"),
+                SMTPReply(code: 251, text: "forwarded"),
+            ]
+        )
         #expect(transcript.mailReply == SMTPReply(code: 250, text: "ok"))
         #expect(transcript.messageReply == SMTPReply(code: 250, text: "queued as 1"))
         #expect(transcript.lastReply?.command == .message)  // QUIT's 221 does not count
@@ -56,7 +58,8 @@ struct SMTPTranscriptTests {
         reply(&transcript, "220 mx\r\n")
         out(&transcript, "AUTH PLAIN AHJlcG9ydGVyAGh1bnRlcjI=\r\n")
         reply(&transcript, "535 5.7.8 nope\r\n")
-        let dump = String(reflecting: transcript) + String(describing: Mirror(reflecting: transcript).children.map(\.value))
+        let dump =
+            String(reflecting: transcript) + String(describing: Mirror(reflecting: transcript).children.map(\.value))
         #expect(!dump.contains("AHJlcG9ydGVyAGh1bnRlcjI"))
         #expect(transcript.lastReply?.command == .auth)
         #expect(transcript.lastReply?.reply.code == 535)
@@ -71,8 +74,12 @@ struct SMTPTranscriptTests {
         reply(&transcript, "\n")
         out(&transcript, "RCPT TO:<b@example.com>\r\n")
         reply(&transcript, "550 no\r\n250 stray second line\r\n")
-        #expect(transcript.recipientReplies == [SMTPReply(code: 450, text: "4.2.0 greylisted"),
-                                                SMTPReply(code: 550, text: "no")])
+        #expect(
+            transcript.recipientReplies == [
+                SMTPReply(code: 450, text: "4.2.0 greylisted"),
+                SMTPReply(code: 550, text: "no"),
+            ]
+        )
         #expect(transcript.allRecipientsRefused)
     }
 

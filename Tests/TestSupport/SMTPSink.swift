@@ -73,12 +73,15 @@ package final class SMTPSink {
     package init(options: Options = Options()) throws {
         let python = "/usr/bin/python3"
         guard FileManager.default.isExecutableFile(atPath: python) else {
-            throw TestServerError("\(python) is missing: install the Debian package python3-aiosmtpd (`make test` does)")
+            throw TestServerError(
+                "\(python) is missing: install the Debian package python3-aiosmtpd (`make test` does)"
+            )
         }
         if let problem = Self.aiosmtpdProblem {
             throw TestServerError(
                 "aiosmtpd cannot be imported by \(python) (\(problem)): install the Debian package python3-aiosmtpd"
-                    + " (`make test` does)")
+                    + " (`make test` does)"
+            )
         }
         let script = try Self.packageRoot() + "/scripts/smtp_sink.py"
         guard FileManager.default.fileExists(atPath: script) else { throw TestServerError("\(script) is missing") }
@@ -116,8 +119,10 @@ package final class SMTPSink {
             .trimmingCharacters(in: .whitespacesAndNewlines)
         guard let written, let port = Int(written), port == requestedPort else {
             process.stop()
-            throw TestServerError("the SMTP sink wrote \"\(written ?? "nothing")\" to its ready file, expected "
-                                  + "\(requestedPort)")
+            throw TestServerError(
+                "the SMTP sink wrote \"\(written ?? "nothing")\" to its ready file, expected "
+                    + "\(requestedPort)"
+            )
         }
         self.port = port
         try TestPorts.waitUntilAccepting(ports: [port], process: process) { self.process.log }
@@ -157,7 +162,10 @@ package final class SMTPSink {
     private static let aiosmtpdProblem: String? = {
         do {
             let output = try TestTools.run(
-                "/usr/bin/python3", ["-c", "import aiosmtpd.controller, aiosmtpd.smtp"], check: false)
+                "/usr/bin/python3",
+                ["-c", "import aiosmtpd.controller, aiosmtpd.smtp"],
+                check: false
+            )
             return output.status == 0 ? nil : output.standardError.trimmingCharacters(in: .whitespacesAndNewlines)
         } catch {
             return "\(error)"
@@ -218,7 +226,9 @@ package struct MIMEEntity: Sendable {
         fields = fields.map { ($0.name, $0.value.trimmingCharacters(in: .whitespaces)) }
         var entity = MIMEEntity(fields: fields, rawHeader: rawHeader, body: body, parts: [])
         if entity.mediaType.hasPrefix("multipart/") {
-            guard let boundary = entity.parameter("boundary") else { throw TestServerError("multipart without boundary") }
+            guard let boundary = entity.parameter("boundary") else {
+                throw TestServerError("multipart without boundary")
+            }
             entity.parts = try splitMultipart(body, boundary: boundary).map(parse)
         }
         return entity

@@ -22,7 +22,8 @@ package enum MIMEBuilder {
 
     /// Builds the message; `generator` supplies the boundaries (and a Message-ID when the message has none).
     package static func build(
-        _ message: OutgoingMessage, using generator: inout some RandomNumberGenerator
+        _ message: OutgoingMessage,
+        using generator: inout some RandomNumberGenerator
     ) throws(MIMEBuildError) -> [UInt8] {
         if let problem = MailAddressSyntax.problem(in: message.from.address) {
             throw MIMEBuildError(.invalidAddress, "From: \(problem)")
@@ -37,7 +38,10 @@ package enum MIMEBuilder {
         if let given = message.messageID {
             messageID = try normalizedMessageID(given)
         } else {
-            messageID = makeMessageID(domain: MailAddressSyntax.domain(of: message.from.address) ?? "", using: &generator)
+            messageID = makeMessageID(
+                domain: MailAddressSyntax.domain(of: message.from.address) ?? "",
+                using: &generator
+            )
         }
 
         var header: [UInt8] = []
@@ -73,7 +77,8 @@ package enum MIMEBuilder {
     /// An empty or unusable domain becomes `seatmeter.localdomain`.
     package static func makeMessageID(domain: String, using generator: inout some RandomNumberGenerator) -> String {
         let usable = !domain.isEmpty && MailAddressSyntax.problem(in: "x@\(domain)") == nil
-        return "<\(randomToken(length: 32, using: &generator))@\(usable ? domain.lowercased() : "seatmeter.localdomain")>"
+        return
+            "<\(randomToken(length: 32, using: &generator))@\(usable ? domain.lowercased() : "seatmeter.localdomain")>"
     }
 
     // MARK: - Parts
@@ -122,13 +127,16 @@ package enum MIMEBuilder {
 
     /// `filename="x.csv"` (and `name="x.csv"` for Content-Type, which older clients read) for a printable-ASCII
     /// name; RFC 2231 `filename*=utf-8''...` otherwise.
-    private static func filenameParameter(_ filename: String) throws(MIMEBuildError) -> (filename: String, name: String) {
+    private static func filenameParameter(_ filename: String) throws(MIMEBuildError) -> (filename: String, name: String)
+    {
         let utf8 = Array(filename.utf8)
         guard !utf8.isEmpty, utf8.count <= 200,
             !utf8.contains(where: { $0 < 0x20 || $0 == 0x7F || $0 == UInt8(ascii: "/") || $0 == UInt8(ascii: "\\") })
         else {
-            throw MIMEBuildError(.invalidAttachment,
-                                 "the attachment file name must be 1–200 bytes without control characters or slashes")
+            throw MIMEBuildError(
+                .invalidAttachment,
+                "the attachment file name must be 1–200 bytes without control characters or slashes"
+            )
         }
         if utf8.allSatisfy({ $0 >= 0x20 && $0 <= 0x7E && $0 != UInt8(ascii: "\"") }) {
             return ("filename=\"\(filename)\"", "name=\"\(filename)\"")
@@ -148,7 +156,9 @@ package enum MIMEBuilder {
 
     /// A multipart body with a fresh boundary that occurs in none of the parts.
     private static func multipart(
-        _ subtype: String, _ parts: [Part], using generator: inout some RandomNumberGenerator
+        _ subtype: String,
+        _ parts: [Part],
+        using generator: inout some RandomNumberGenerator
     ) throws(MIMEBuildError) -> Part {
         var boundary = ""
         for _ in 0..<8 {
@@ -191,10 +201,12 @@ package enum MIMEBuilder {
         var inner = Substring(given)
         if inner.hasPrefix("<") && inner.hasSuffix(">") && inner.count >= 2 { inner = inner.dropFirst().dropLast() }
         let parts = inner.split(separator: "@", omittingEmptySubsequences: false)
-        let valid = parts.count == 2 && parts.allSatisfy { part in
-            !part.isEmpty && part.utf8.allSatisfy { MailAddressSyntax.isAtomText($0) }
-                && !part.hasPrefix(".") && !part.hasSuffix(".") && !part.contains("..")
-        }
+        let valid =
+            parts.count == 2
+            && parts.allSatisfy { part in
+                !part.isEmpty && part.utf8.allSatisfy { MailAddressSyntax.isAtomText($0) }
+                    && !part.hasPrefix(".") && !part.hasSuffix(".") && !part.contains("..")
+            }
         guard valid, inner.utf8.count <= 250 else {
             throw MIMEBuildError(.invalidMessageID, "the Message-ID \"\(given)\" is not <dot-atom@dot-atom>")
         }

@@ -24,8 +24,15 @@ package struct OutgoingMessage: Sendable, Hashable {
     package var attachments: [MailAttachment]
 
     package init(
-        from: Mailbox, to: [Mailbox], subject: String, date: Date, timeZone: TimeZone = .gmt,
-        messageID: String? = nil, text: String, html: String? = nil, attachments: [MailAttachment] = []
+        from: Mailbox,
+        to: [Mailbox],
+        subject: String,
+        date: Date,
+        timeZone: TimeZone = .gmt,
+        messageID: String? = nil,
+        text: String,
+        html: String? = nil,
+        attachments: [MailAttachment] = []
     ) {
         self.from = from
         self.to = to

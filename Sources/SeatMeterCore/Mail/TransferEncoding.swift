@@ -94,7 +94,8 @@ enum QuotedPrintable {
         for index in line.indices {
             let byte = line[index]
             let isLast = index == line.index(before: line.endIndex)
-            let literal = (byte >= 0x21 && byte <= 0x7E && byte != UInt8(ascii: "="))
+            let literal =
+                (byte >= 0x21 && byte <= 0x7E && byte != UInt8(ascii: "="))
                 || ((byte == 0x20 || byte == 0x09) && !isLast)
             let width = literal ? 1 : 3
             // The last unit may use the 76th column; any other must leave room for the soft break's "=".

@@ -30,8 +30,13 @@ package struct SMTPEndpoint: Sendable, Hashable, CustomStringConvertible, Custom
     package var ehloName: String?
 
     package init(
-        url: String, username: String? = nil, password: String? = nil, caFile: String? = nil,
-        allowInsecure: Bool = false, timeout: Duration = .seconds(30), ehloName: String? = nil
+        url: String,
+        username: String? = nil,
+        password: String? = nil,
+        caFile: String? = nil,
+        allowInsecure: Bool = false,
+        timeout: Duration = .seconds(30),
+        ehloName: String? = nil
     ) {
         self.url = url
         self.username = username
@@ -64,7 +69,8 @@ package struct SMTPEndpoint: Sendable, Hashable, CustomStringConvertible, Custom
                 "url": url, "username": username ?? "nil", "password": password == nil ? "nil" : "<redacted>",
                 "caFile": caFile ?? "nil", "allowInsecure": allowInsecure,
             ],
-            displayStyle: .struct)
+            displayStyle: .struct
+        )
     }
 }
 
@@ -94,9 +100,11 @@ extension SMTPEndpoint {
         let parsed = try Self.parse(url)
         let loopback = IMAPEndpoint.isLoopback(parsed.host)
         if allowInsecure && !loopback {
-            throw SMTPError(.insecureConfiguration,
-                            "allow_insecure is only honoured for loopback hosts (127.0.0.0/8, ::1, localhost),"
-                                + " not for \(parsed.host)")
+            throw SMTPError(
+                .insecureConfiguration,
+                "allow_insecure is only honoured for loopback hosts (127.0.0.0/8, ::1, localhost),"
+                    + " not for \(parsed.host)"
+            )
         }
         let security: Security =
             switch (parsed.implicitTLS, allowInsecure) {
@@ -108,7 +116,8 @@ extension SMTPEndpoint {
         case (nil, nil): break
         case (let user?, let password?):
             if user.isEmpty { throw SMTPError(.insecureConfiguration, "the SMTP username is empty") }
-            for (name, value) in [("username", user), ("password", password)] where value.utf8.contains(where: {
+            for (name, value) in [("username", user), ("password", password)]
+            where value.utf8.contains(where: {
                 $0 == 0 || $0 == 0x0D || $0 == 0x0A
             }) {
                 throw SMTPError(.insecureConfiguration, "the SMTP \(name) contains a NUL or line-break character")
@@ -123,13 +132,19 @@ extension SMTPEndpoint {
         }
         let (seconds, attoseconds) = timeout.components
         guard timeout > .zero, seconds < 86_400 else {
-            throw SMTPError(.insecureConfiguration, "the SMTP timeout must be positive and below a day (got \(timeout))")
+            throw SMTPError(
+                .insecureConfiguration,
+                "the SMTP timeout must be positive and below a day (got \(timeout))"
+            )
         }
         let milliseconds = max(1, Int(seconds) * 1000 + Int(attoseconds / 1_000_000_000_000_000))
         let authority = parsed.host.contains(":") ? "[\(parsed.host)]" : parsed.host
         return Resolved(
             url: "\(parsed.implicitTLS ? "smtps" : "smtp")://\(authority):\(parsed.port)/\(ehlo)",
-            host: parsed.host, security: security, timeoutMilliseconds: milliseconds)
+            host: parsed.host,
+            security: security,
+            timeoutMilliseconds: milliseconds
+        )
     }
 
     struct ParsedURL: Equatable {
@@ -157,7 +172,9 @@ extension SMTPEndpoint {
         }
         var authority = rest
         if let slash = rest.firstIndex(of: "/") {
-            guard rest[slash...] == "/" else { throw reject("a path does not belong in the URL (the EHLO name is set apart)") }
+            guard rest[slash...] == "/" else {
+                throw reject("a path does not belong in the URL (the EHLO name is set apart)")
+            }
             authority = rest[..<slash]
         }
         if authority.contains("@") { throw reject("credentials do not belong in the URL; use username/password") }

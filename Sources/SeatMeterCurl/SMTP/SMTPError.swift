@@ -31,8 +31,12 @@ package struct SMTPError: Error, Sendable, CustomStringConvertible {
     package let curlError: CurlError?
 
     package init(
-        _ kind: Kind, _ message: String, reply: SMTPReply? = nil, rejected: [SMTPRecipientRejection] = [],
-        possiblyDelivered: Bool = false, curlError: CurlError? = nil
+        _ kind: Kind,
+        _ message: String,
+        reply: SMTPReply? = nil,
+        rejected: [SMTPRecipientRejection] = [],
+        possiblyDelivered: Bool = false,
+        curlError: CurlError? = nil
     ) {
         self.kind = kind
         self.message = message

@@ -48,8 +48,11 @@ package struct SMTPSender: Sendable {
             transfer = try SMTPTransfer(message: message, recipientCount: recipients.count)
             try configure(transfer, from: from, recipients: recipients)
         } catch {
-            throw SMTPError(.insecureConfiguration, "libcurl rejected the settings for \(resolved.host)",
-                            curlError: error)
+            throw SMTPError(
+                .insecureConfiguration,
+                "libcurl rejected the settings for \(resolved.host)",
+                curlError: error
+            )
         }
         do {
             try transfer.perform()
@@ -111,7 +114,11 @@ package struct SMTPSender: Sendable {
     /// Turns a failed `perform` into an ``SMTPError``, using what the server said where libcurl's code is generic
     /// (libcurl reports most SMTP refusals as `CURLE_SEND_ERROR`, a refused message as `CURLE_WEIRD_SERVER_REPLY`).
     static func failure(
-        _ error: CurlError, transfer: SMTPTransfer, host: String, from: String, recipients: [String]
+        _ error: CurlError,
+        transfer: SMTPTransfer,
+        host: String,
+        from: String,
+        recipients: [String]
     ) -> SMTPError {
         let transcript = transfer.transcript
         // (libcurl QUITs after a failure, so the outstanding command is no guide here.)
@@ -122,34 +129,52 @@ package struct SMTPSender: Sendable {
         let last = transcript.lastReply
         switch error.code {
         case .loginDenied:
-            return SMTPError(.authenticationFailed, "the SMTP server at \(host) rejected the user name or password",
-                             reply: last?.command == .auth ? last?.reply : nil, curlError: error)
+            return SMTPError(
+                .authenticationFailed,
+                "the SMTP server at \(host) rejected the user name or password",
+                reply: last?.command == .auth ? last?.reply : nil,
+                curlError: error
+            )
         case .couldntResolveHost:
             return SMTPError(.connectionFailed, "cannot resolve the host name \(host)", curlError: error)
         case .couldntConnect:
-            return SMTPError(.connectionFailed, "cannot connect to \(host): nothing accepted the connection",
-                             curlError: error)
+            return SMTPError(
+                .connectionFailed,
+                "cannot connect to \(host): nothing accepted the connection",
+                curlError: error
+            )
         case .operationTimedout:
-            return SMTPError(.timeout, "the SMTP server at \(host) did not answer in time",
-                             possiblyDelivered: possiblyDelivered, curlError: error)
+            return SMTPError(
+                .timeout,
+                "the SMTP server at \(host) did not answer in time",
+                possiblyDelivered: possiblyDelivered,
+                curlError: error
+            )
         case .peerFailedVerification:
-            return SMTPError(.tlsFailed,
-                             "the TLS certificate of \(host) is not trusted or does not match the host name"
-                                + " (set ca_file for a private CA)",
-                             curlError: error)
+            return SMTPError(
+                .tlsFailed,
+                "the TLS certificate of \(host) is not trusted or does not match the host name"
+                    + " (set ca_file for a private CA)",
+                curlError: error
+            )
         case .sslConnectError:
-            return SMTPError(.tlsFailed,
-                             "the TLS handshake with \(host) failed (is this an smtps:// URL pointing at a plain"
-                                + " SMTP port?)",
-                             curlError: error)
+            return SMTPError(
+                .tlsFailed,
+                "the TLS handshake with \(host) failed (is this an smtps:// URL pointing at a plain"
+                    + " SMTP port?)",
+                curlError: error
+            )
         case .sslCertProblem, .sslCipher, .sslCACertBadFile, .sslIssuerError, .sslInvalidCertStatus,
             .sslPinnedPubKeyNotMatch:
             return SMTPError(.tlsFailed, "TLS with \(host) failed", curlError: error)
         case .useSSLFailed:
-            return SMTPError(.tlsFailed,
-                             "\(host) does not offer STARTTLS; refusing to send without TLS (use smtps://, or"
-                                + " allow_insecure for a loopback test server)",
-                             reply: last?.command == .startTLS ? last?.reply : nil, curlError: error)
+            return SMTPError(
+                .tlsFailed,
+                "\(host) does not offer STARTTLS; refusing to send without TLS (use smtps://, or"
+                    + " allow_insecure for a loopback test server)",
+                reply: last?.command == .startTLS ? last?.reply : nil,
+                curlError: error
+            )
         case .urlMalformat, .unsupportedProtocol:
             return SMTPError(.insecureConfiguration, "the SMTP URL for \(host) is not usable", curlError: error)
         default:
@@ -157,51 +182,95 @@ package struct SMTPSender: Sendable {
         }
         if transcript.allRecipientsRefused {
             let list = rejected.map { "\($0.address) (\($0.reply))" }.joined(separator: ", ")
-            return SMTPError(.allRecipientsRejected, "\(host) refused every recipient: \(list)",
-                             reply: rejected.last?.reply, rejected: rejected, curlError: error)
+            return SMTPError(
+                .allRecipientsRejected,
+                "\(host) refused every recipient: \(list)",
+                reply: rejected.last?.reply,
+                rejected: rejected,
+                curlError: error
+            )
         }
         if let (command, reply) = last, reply.code >= 400 {
             if reply.code == 530 {
                 if reply.text.uppercased().contains("STARTTLS") {
-                    return SMTPError(.tlsFailed, "\(host) requires STARTTLS before mail: \(reply)", reply: reply,
-                                     curlError: error)
+                    return SMTPError(
+                        .tlsFailed,
+                        "\(host) requires STARTTLS before mail: \(reply)",
+                        reply: reply,
+                        curlError: error
+                    )
                 }
-                return SMTPError(.authenticationFailed,
-                                 "\(host) requires authentication (set username and a password): \(reply)",
-                                 reply: reply, curlError: error)
+                return SMTPError(
+                    .authenticationFailed,
+                    "\(host) requires authentication (set username and a password): \(reply)",
+                    reply: reply,
+                    curlError: error
+                )
             }
             switch command {
             case .auth:
-                return SMTPError(.authenticationFailed, "\(host) refused the login: \(reply)", reply: reply,
-                                 curlError: error)
+                return SMTPError(
+                    .authenticationFailed,
+                    "\(host) refused the login: \(reply)",
+                    reply: reply,
+                    curlError: error
+                )
             case .startTLS:
                 return SMTPError(.tlsFailed, "\(host) refused STARTTLS: \(reply)", reply: reply, curlError: error)
             case .mail:
-                return SMTPError(.protocolError, "\(host) refused the sender \(from): \(reply)", reply: reply,
-                                 curlError: error)
+                return SMTPError(
+                    .protocolError,
+                    "\(host) refused the sender \(from): \(reply)",
+                    reply: reply,
+                    curlError: error
+                )
             case .data:
-                return SMTPError(.protocolError, "\(host) refused to take the message (DATA): \(reply)", reply: reply,
-                                 curlError: error)
+                return SMTPError(
+                    .protocolError,
+                    "\(host) refused to take the message (DATA): \(reply)",
+                    reply: reply,
+                    curlError: error
+                )
             case .message:
-                return SMTPError(.protocolError, "\(host) refused the message: \(reply)", reply: reply,
-                                 curlError: error)
+                return SMTPError(
+                    .protocolError,
+                    "\(host) refused the message: \(reply)",
+                    reply: reply,
+                    curlError: error
+                )
             case .greeting, .ehlo:
-                return SMTPError(.protocolError, "\(host) refused the session: \(reply)", reply: reply,
-                                 curlError: error)
+                return SMTPError(
+                    .protocolError,
+                    "\(host) refused the session: \(reply)",
+                    reply: reply,
+                    curlError: error
+                )
             case .rcpt, .quit, .other:
                 return SMTPError(.protocolError, "\(host) answered \(reply)", reply: reply, curlError: error)
             }
         }
         switch error.code {
         case .sendError, .recvError, .gotNothing:
-            return SMTPError(.connectionFailed, "the connection to \(host) was lost",
-                             possiblyDelivered: possiblyDelivered, curlError: error)
+            return SMTPError(
+                .connectionFailed,
+                "the connection to \(host) was lost",
+                possiblyDelivered: possiblyDelivered,
+                curlError: error
+            )
         case .weirdServerReply:
-            return SMTPError(.protocolError, "\(host) sent a reply that is not SMTP",
-                             possiblyDelivered: possiblyDelivered, curlError: error)
+            return SMTPError(
+                .protocolError,
+                "\(host) sent a reply that is not SMTP",
+                possiblyDelivered: possiblyDelivered,
+                curlError: error
+            )
         default:
-            return SMTPError(.protocolError, "sending through \(host) failed",
-                             possiblyDelivered: possiblyDelivered, curlError: error)
+            return SMTPError(
+                .protocolError,
+                "sending through \(host) failed",
+                possiblyDelivered: possiblyDelivered,
+                curlError: error
+            )
         }
     }
 }

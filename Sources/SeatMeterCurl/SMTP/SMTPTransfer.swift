@@ -80,10 +80,16 @@ final class SMTPTransfer {
     func installCallbacks(file: String = #fileID, line: Int = #line) throws(CurlError) {
         let context = Unmanaged.passUnretained(self).toOpaque()
         try setOption(CURLOPT_UPLOAD, 1, file: file, line: line)
-        try check(seatmeter_curl_easy_setopt_off_t(handle, CURLOPT_INFILESIZE_LARGE, curl_off_t(message.count)),
-                  file: file, line: line)
-        try check(seatmeter_curl_easy_setopt_data_callback(handle, CURLOPT_READFUNCTION, Self.readCallback),
-                  file: file, line: line)
+        try check(
+            seatmeter_curl_easy_setopt_off_t(handle, CURLOPT_INFILESIZE_LARGE, curl_off_t(message.count)),
+            file: file,
+            line: line
+        )
+        try check(
+            seatmeter_curl_easy_setopt_data_callback(handle, CURLOPT_READFUNCTION, Self.readCallback),
+            file: file,
+            line: line
+        )
         try check(seatmeter_curl_easy_setopt_pointer(handle, CURLOPT_READDATA, context), file: file, line: line)
         // shim.h has no typed setter for a debug callback; a C function pointer and `void *` are passed the same
         // way through varargs on every platform Swift on Linux supports (x86_64, arm64).
@@ -151,8 +157,13 @@ final class SMTPTransfer {
         _ = seatmeter_curl_easy_getinfo_long(handle, CURLINFO_OS_ERRNO, &osErrno)
         let detail = String(cString: errorBuffer)
         errorBuffer[0] = 0
-        throw CurlError(code: CurlError.Code(code), detail: detail, osErrno: Int32(truncatingIfNeeded: osErrno),
-                        file: file, line: line)
+        throw CurlError(
+            code: CurlError.Code(code),
+            detail: detail,
+            osErrno: Int32(truncatingIfNeeded: osErrno),
+            file: file,
+            line: line
+        )
     }
 }
 

@@ -9,7 +9,9 @@ struct MIMEBuilderStructureTests {
     @Test func reportIsMixedWithAlternativeAndCSV() throws {
         let csv = "address,role\r\na@example.com,agent\r\nb@example.com,user\r\n"
         let message = MailFixtures.report(
-            text: "Seats: 12\nAgents: 3\n", attachments: [.csv(filename: "people.csv", text: csv)])
+            text: "Seats: 12\nAgents: 3\n",
+            attachments: [.csv(filename: "people.csv", text: csv)]
+        )
         let root = try MIMEEntity.parse(try MailFixtures.build(message))
         #expect(root.mediaType == "multipart/mixed")
         try #require(root.parts.count == 2)
@@ -31,9 +33,11 @@ struct MIMEBuilderStructureTests {
 
     @Test func headersInOrderWithRequiredFields() throws {
         let root = try MIMEEntity.parse(try MailFixtures.build(MailFixtures.report()))
-        #expect(root.fields.map(\.name) == [
-            "Date", "From", "To", "Subject", "Message-ID", "MIME-Version", "Auto-Submitted", "Content-Type",
-        ])
+        #expect(
+            root.fields.map(\.name) == [
+                "Date", "From", "To", "Subject", "Message-ID", "MIME-Version", "Auto-Submitted", "Content-Type",
+            ]
+        )
         #expect(root.field("Date") == "Mon, 06 Jan 2025 10:00:00 +0000")
         #expect(root.field("Message-ID") == "<report-2025-w02@example.com>")
         #expect(root.field("MIME-Version") == "1.0")
@@ -70,9 +74,11 @@ struct MIMEBuilderStructureTests {
             MailAttachment(filename: "empty.txt", mediaType: "text/plain", charset: "us-ascii", content: []),
         ])
         let root = try MIMEEntity.parse(try MailFixtures.build(message))
-        #expect(root.parts.map(\.mediaType) == [
-            "multipart/alternative", "text/csv", "application/octet-stream", "text/plain",
-        ])
+        #expect(
+            root.parts.map(\.mediaType) == [
+                "multipart/alternative", "text/csv", "application/octet-stream", "text/plain",
+            ]
+        )
         #expect(try root.parts[2].decodedBody() == binary)
         #expect(try root.parts[3].decodedBody() == [])
         #expect(root.parts[3].parameter("charset") == "us-ascii")
@@ -123,8 +129,11 @@ struct MIMEBuilderWireFormatTests {
     func crlfOnlyAndShortLines(text: String) throws {
         let html = "<table>" + String(repeating: "<tr><td>cell</td><td>Zelle ä</td></tr>", count: 300) + "</table>"
         let message = MailFixtures.report(
-            subject: "Wöchentlicher Bericht über Lizenzplätze " + text.prefix(40), text: text, html: html,
-            attachments: [.csv(filename: "people.csv", text: text)])
+            subject: "Wöchentlicher Bericht über Lizenzplätze " + text.prefix(40),
+            text: text,
+            html: html,
+            attachments: [.csv(filename: "people.csv", text: text)]
+        )
         let bytes = try MailFixtures.build(message)
         #expect(MailFixtures.bareLineBreaks(bytes).isEmpty)
         #expect(bytes.suffix(2) == [0x0D, 0x0A])
@@ -205,8 +214,10 @@ struct MIMEBuilderWireFormatTests {
             #expect(ours == Data(bytes).base64EncodedString())
             let wrapped = Base64.encode(bytes, lineLength: 76)
             #expect(MailFixtures.lines(wrapped).allSatisfy { $0.count <= 76 })
-            #expect(Data(base64Encoded: String(decoding: wrapped.filter { $0 != 0x0D && $0 != 0x0A }, as: UTF8.self))
-                == Data(bytes))
+            #expect(
+                Data(base64Encoded: String(decoding: wrapped.filter { $0 != 0x0D && $0 != 0x0A }, as: UTF8.self))
+                    == Data(bytes)
+            )
         }
     }
 
@@ -257,8 +268,10 @@ struct MIMEBuilderHeaderTests {
         let value = try #require(root.field("Subject"))
         // MIMEEntity trims the value's ends; decode the untrimmed unfolded value for the leading/trailing cases.
         let unfolded = Array(raw.joined()).dropFirst("Subject:".count)
-        let decoded = EncodedWordDecoder.decode(unstructured: unfolded.drop { $0 == 0x20 }.count < unfolded.count
-            ? Array(unfolded.dropFirst()) : Array(unfolded))
+        let decoded = EncodedWordDecoder.decode(
+            unstructured: unfolded.drop { $0 == 0x20 }.count < unfolded.count
+                ? Array(unfolded.dropFirst()) : Array(unfolded)
+        )
         let expected = subject.replacingOccurrences(of: "\r\n", with: "  ").replacingOccurrences(of: "\n", with: " ")
         #expect(decoded.text == expected)
         #expect(decoded.defects.isEmpty)
@@ -289,8 +302,10 @@ struct MIMEBuilderHeaderTests {
         let from = try #require(root.field("From"))
         #expect(from.hasPrefix("=?UTF-8?B?"))
         let phrase = try #require(from.split(separator: "<").first)
-        #expect(EncodedWordDecoder.decode(unstructured: Array(phrase.utf8)).text.trimmingCharacters(in: .whitespaces)
-            == name.trimmingCharacters(in: .whitespaces))
+        #expect(
+            EncodedWordDecoder.decode(unstructured: Array(phrase.utf8)).text.trimmingCharacters(in: .whitespaces)
+                == name.trimmingCharacters(in: .whitespaces)
+        )
         let to = try #require(root.field("To"))
         let mailboxes = to.components(separatedBy: ">,")
         #expect(mailboxes.count == 2)
@@ -298,8 +313,10 @@ struct MIMEBuilderHeaderTests {
             let parts = mailbox.components(separatedBy: "<")
             #expect(parts.count == 2)
             #expect(parts[1].hasPrefix(address))
-            #expect(EncodedWordDecoder.decode(unstructured: Array(parts[0].utf8)).text
-                .trimmingCharacters(in: .whitespaces) == name.trimmingCharacters(in: .whitespaces))
+            #expect(
+                EncodedWordDecoder.decode(unstructured: Array(parts[0].utf8)).text
+                    .trimmingCharacters(in: .whitespaces) == name.trimmingCharacters(in: .whitespaces)
+            )
         }
     }
 

@@ -21,15 +21,24 @@ enum MailFixtures {
     static let monday = Date(timeIntervalSince1970: 1_736_157_600)
 
     static func report(
-        subject: String = "SeatMeter weekly report", text: String = "Seats: 12\n",
+        subject: String = "SeatMeter weekly report",
+        text: String = "Seats: 12\n",
         html: String? = "<p>Seats: <b>12</b></p>",
         attachments: [MailAttachment] = [.csv(filename: "people.csv", text: "address,role\r\na@example.com,agent\r\n")]
     ) -> OutgoingMessage {
         OutgoingMessage(
             from: Mailbox(name: "SeatMeter", address: "seatmeter@example.com"),
-            to: [Mailbox(name: "", address: "it-admins@example.com"), Mailbox(name: "Jörg Müller", address: "jm@example.com")],
-            subject: subject, date: monday, messageID: "<report-2025-w02@example.com>", text: text, html: html,
-            attachments: attachments)
+            to: [
+                Mailbox(name: "", address: "it-admins@example.com"),
+                Mailbox(name: "Jörg Müller", address: "jm@example.com"),
+            ],
+            subject: subject,
+            date: monday,
+            messageID: "<report-2025-w02@example.com>",
+            text: text,
+            html: html,
+            attachments: attachments
+        )
     }
 
     static func build(_ message: OutgoingMessage, seed: UInt64 = 1) throws -> [UInt8] {
