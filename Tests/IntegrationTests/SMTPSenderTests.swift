@@ -321,7 +321,8 @@ struct SMTPSenderTests {
                 message: Array("x\r\n".utf8)
             )
         }
-        #expect(error.kind == .tlsFailed || error.kind == .timeout)
+        #expect(error.kind == .tlsFailed)
+        #expect(error.curlError?.code == .sslConnectError)
         #expect(try sink.messages().isEmpty)
     }
 

@@ -9,8 +9,9 @@
 struct HeaderFieldWriter {
     /// RFC 2047 §2: a line holding an encoded word is at most 76 characters; everything here keeps to that.
     static let lineLimit = 76
-    /// The longest plain token sent as is; longer runs without spaces are encoded (so they can be split).
-    static let longestPlainToken = 70
+    /// The longest plain token sent as is; longer runs without spaces are encoded (so they can be split). 66 keeps
+    /// even the first line of a `Subject:` (9 characters before the token) within 76.
+    static let longestPlainToken = 66
 
     private(set) var bytes: [UInt8]
     private var lineLength: Int

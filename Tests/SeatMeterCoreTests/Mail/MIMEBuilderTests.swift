@@ -279,6 +279,20 @@ struct MIMEBuilderHeaderTests {
         if subject.hasPrefix("ascii words") { #expect(value.hasPrefix("ascii words =?UTF-8?B?")) }
     }
 
+    @Test("words of every length up to 120 keep each line within 76 and decode back", arguments: 1...120)
+    func wordLengths(length: Int) throws {
+        for subject in [
+            String(repeating: "w", count: length), "Report " + String(repeating: "w", count: length),
+            String(repeating: "ä", count: length),
+        ] {
+            let root = try MIMEEntity.parse(try MailFixtures.build(MailFixtures.report(subject: subject)))
+            let raw = try subjectFieldLines(root.rawHeader)
+            #expect(raw.allSatisfy { $0.count <= 76 }, "\(raw.map(\.count))")
+            let value = try #require(root.field("Subject"))
+            #expect(EncodedWordDecoder.decode(unstructured: Array(value.utf8)).text == subject)
+        }
+    }
+
     @Test(arguments: [
         ("SeatMeter", "\"SeatMeter\" <seatmeter@example.com>"),
         ("Seat \"Meter\" \\ Bot", "\"Seat \\\"Meter\\\" \\\\ Bot\" <seatmeter@example.com>"),
