@@ -70,7 +70,12 @@ final class SMTPTransfer {
             }
             list = appended
         }
-        try check(seatmeter_curl_easy_setopt_slist(handle, CURLOPT_MAIL_RCPT, list), file: file, line: line)
+        do {
+            try check(seatmeter_curl_easy_setopt_slist(handle, CURLOPT_MAIL_RCPT, list), file: file, line: line)
+        } catch {
+            curl_slist_free_all(list)  // not taken: libcurl still points at the previous list, if any
+            throw error
+        }
         curl_slist_free_all(recipientList)
         recipientList = list
     }
