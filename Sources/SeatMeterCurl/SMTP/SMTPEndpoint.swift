@@ -1,0 +1,240 @@
+internal import Glibc
+
+/// Where and how to submit mail.
+///
+/// Security rules, checked by ``validate()`` before any network activity (the same as ``IMAPEndpoint``'s):
+/// - `smtps://host[:port]`: implicit TLS (default port 465); the certificate is always verified.
+/// - `smtp://host[:port]`: STARTTLS is required (`CURLUSESSL_ALL`, default port 25; submission is usually 587),
+///   with the same verification; a server that does not offer STARTTLS is an error, never a clear-text fallback.
+/// - `smtp://` without TLS only when ``allowInsecure`` is set **and** the host is loopback (127.0.0.0/8, ::1,
+///   localhost). ``allowInsecure`` with any other host is rejected, whatever the scheme.
+///
+/// Credentials go to libcurl through `CURLOPT_USERNAME`/`CURLOPT_PASSWORD`, never in the URL; ``description``
+/// never shows the password.
+package struct SMTPEndpoint: Sendable, Hashable, CustomStringConvertible, CustomDebugStringConvertible,
+    CustomReflectable
+{
+    /// `smtp://host[:port]` or `smtps://host[:port]`, nothing else (no user info, path or query).
+    package var url: String
+    /// AUTH user; nil sends without AUTH. Both or neither of username and password.
+    package var username: String?
+    package var password: String?
+    /// A PEM file of CA certificates to trust instead of the system store (`CURLOPT_CAINFO`).
+    package var caFile: String?
+    /// Plain SMTP without TLS; only accepted for a loopback host.
+    package var allowInsecure: Bool
+    /// Limit for connecting (TCP, TLS, greeting, EHLO, AUTH), for each server reply, and for a stalled upload.
+    package var timeout: Duration
+    /// The EHLO name; nil: this machine's host name when it is a fully qualified name, else
+    /// `seatmeter.localdomain`.
+    package var ehloName: String?
+
+    package init(
+        url: String,
+        username: String? = nil,
+        password: String? = nil,
+        caFile: String? = nil,
+        allowInsecure: Bool = false,
+        timeout: Duration = .seconds(30),
+        ehloName: String? = nil
+    ) {
+        self.url = url
+        self.username = username
+        self.password = password
+        self.caFile = caFile
+        self.allowInsecure = allowInsecure
+        self.timeout = timeout
+        self.ehloName = ehloName
+    }
+
+    /// Checks the endpoint against the security rules without touching the network.
+    ///
+    /// - Throws: ``SMTPError`` of kind ``SMTPError/Kind/insecureConfiguration`` naming the problem.
+    package func validate() throws(SMTPError) {
+        _ = try resolved()
+    }
+
+    package var description: String {
+        "SMTPEndpoint(url: \(url), username: \(username ?? "nil"), password: \(password == nil ? "nil" : "<redacted>"), "
+            + "caFile: \(caFile ?? "nil"), allowInsecure: \(allowInsecure), timeout: \(timeout), "
+            + "ehloName: \(ehloName ?? "nil"))"
+    }
+
+    package var debugDescription: String { description }
+
+    package var customMirror: Mirror {
+        Mirror(
+            self,
+            children: [
+                "url": url, "username": username ?? "nil", "password": password == nil ? "nil" : "<redacted>",
+                "caFile": caFile ?? "nil", "allowInsecure": allowInsecure,
+            ],
+            displayStyle: .struct
+        )
+    }
+}
+
+// MARK: - Validation
+
+extension SMTPEndpoint {
+    enum Security: Equatable {
+        /// `smtps://`: TLS from the first byte.
+        case implicitTLS
+        /// `smtp://` upgraded with STARTTLS, which must succeed (`CURLUSESSL_ALL`).
+        case startTLS
+        /// `smtp://` in clear text (allowInsecure, loopback only).
+        case plain
+    }
+
+    /// The endpoint after validation: what the sender hands to libcurl.
+    struct Resolved: Equatable {
+        /// `scheme://host:port/<ehlo name>`, without credentials: libcurl sends the path as the EHLO name.
+        var url: String
+        /// The host as written (brackets stripped for IPv6), for messages.
+        var host: String
+        var security: Security
+        var timeoutMilliseconds: Int
+    }
+
+    func resolved() throws(SMTPError) -> Resolved {
+        let parsed = try Self.parse(url)
+        let loopback = IMAPEndpoint.isLoopback(parsed.host)
+        if allowInsecure && !loopback {
+            throw SMTPError(
+                .insecureConfiguration,
+                "allow_insecure is only honoured for loopback hosts (127.0.0.0/8, ::1, localhost),"
+                    + " not for \(parsed.host)"
+            )
+        }
+        let security: Security =
+            switch (parsed.implicitTLS, allowInsecure) {
+            case (true, _): .implicitTLS
+            case (false, false): .startTLS
+            case (false, true): .plain
+            }
+        switch (username, password) {
+        case (nil, nil): break
+        case (let user?, let password?):
+            if user.isEmpty { throw SMTPError(.insecureConfiguration, "the SMTP username is empty") }
+            for (name, value) in [("username", user), ("password", password)]
+            where value.utf8.contains(where: {
+                $0 == 0 || $0 == 0x0D || $0 == 0x0A
+            }) {
+                throw SMTPError(.insecureConfiguration, "the SMTP \(name) contains a NUL or line-break character")
+            }
+        case (.some, nil): throw SMTPError(.insecureConfiguration, "an SMTP username is set but no password")
+        case (nil, .some): throw SMTPError(.insecureConfiguration, "an SMTP password is set but no username")
+        }
+        if let caFile, caFile.isEmpty { throw SMTPError(.insecureConfiguration, "ca_file is empty") }
+        let ehlo = ehloName ?? Self.defaultEHLOName()
+        guard Self.isValidEHLOName(ehlo) else {
+            throw SMTPError(.insecureConfiguration, "the EHLO name \"\(ehlo)\" is not a host name")
+        }
+        let (seconds, attoseconds) = timeout.components
+        guard timeout > .zero, seconds < 86_400 else {
+            throw SMTPError(
+                .insecureConfiguration,
+                "the SMTP timeout must be positive and below a day (got \(timeout))"
+            )
+        }
+        let milliseconds = max(1, Int(seconds) * 1000 + Int(attoseconds / 1_000_000_000_000_000))
+        let authority = parsed.host.contains(":") ? "[\(parsed.host)]" : parsed.host
+        return Resolved(
+            url: "\(parsed.implicitTLS ? "smtps" : "smtp")://\(authority):\(parsed.port)/\(ehlo)",
+            host: parsed.host,
+            security: security,
+            timeoutMilliseconds: milliseconds
+        )
+    }
+
+    struct ParsedURL: Equatable {
+        var implicitTLS: Bool
+        var host: String
+        var port: Int
+    }
+
+    /// Parses `smtp[s]://host[:port][/]`. IPv6 hosts are bracketed (`smtp://[::1]:25`).
+    static func parse(_ url: String) throws(SMTPError) -> ParsedURL {
+        func reject(_ why: String) -> SMTPError {
+            SMTPError(.insecureConfiguration, "invalid SMTP URL \"\(url)\": \(why)")
+        }
+        let lower = url.lowercased()
+        let implicitTLS: Bool
+        let rest: Substring
+        if lower.hasPrefix("smtps://") {
+            implicitTLS = true
+            rest = url.dropFirst("smtps://".count)
+        } else if lower.hasPrefix("smtp://") {
+            implicitTLS = false
+            rest = url.dropFirst("smtp://".count)
+        } else {
+            throw reject("the scheme must be smtp:// or smtps://")
+        }
+        var authority = rest
+        if let slash = rest.firstIndex(of: "/") {
+            guard rest[slash...] == "/" else {
+                throw reject("a path does not belong in the URL (the EHLO name is set apart)")
+            }
+            authority = rest[..<slash]
+        }
+        if authority.contains("@") { throw reject("credentials do not belong in the URL; use username/password") }
+        if authority.contains(where: { $0 == "?" || $0 == "#" }) { throw reject("no query or fragment allowed") }
+        var host: Substring
+        var portText: Substring?
+        if authority.hasPrefix("[") {
+            guard let close = authority.firstIndex(of: "]") else { throw reject("unterminated IPv6 address") }
+            host = authority[authority.index(after: authority.startIndex)..<close]
+            let after = authority[authority.index(after: close)...]
+            if !after.isEmpty {
+                guard after.hasPrefix(":") else { throw reject("unexpected text after the IPv6 address") }
+                portText = after.dropFirst()
+            }
+            var address = in6_addr()
+            guard inet_pton(AF_INET6, String(host), &address) == 1 else { throw reject("bad IPv6 address") }
+        } else {
+            if let colon = authority.firstIndex(of: ":") {
+                host = authority[..<colon]
+                portText = authority[authority.index(after: colon)...]
+            } else {
+                host = authority
+            }
+            let allowed = host.unicodeScalars.allSatisfy {
+                ($0 >= "a" && $0 <= "z") || ($0 >= "A" && $0 <= "Z") || ($0 >= "0" && $0 <= "9") || $0 == "-"
+                    || $0 == "." || $0 == "_"
+            }
+            guard allowed else { throw reject("the host name has characters that are not allowed") }
+        }
+        guard !host.isEmpty else { throw reject("no host") }
+        var port = implicitTLS ? 465 : 25
+        if let portText {
+            guard let value = Int(portText), (1...65535).contains(value), portText.allSatisfy(\.isASCII) else {
+                throw reject("bad port")
+            }
+            port = value
+        }
+        return ParsedURL(implicitTLS: implicitTLS, host: String(host), port: port)
+    }
+
+    /// This machine's host name when it is a fully qualified one (RFC 5321 §4.1.1.1 asks for that in EHLO);
+    /// otherwise `seatmeter.localdomain`, which servers that check EHLO names accept more readily than a bare
+    /// `vm` or `localhost`.
+    static func defaultEHLOName() -> String {
+        var buffer = [CChar](repeating: 0, count: 256)
+        guard gethostname(&buffer, buffer.count - 1) == 0 else { return "seatmeter.localdomain" }
+        let name = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        let qualified = name.contains(".") && !name.hasSuffix(".") && name.lowercased() != "localhost.localdomain"
+        return qualified && isValidEHLOName(name) ? name : "seatmeter.localdomain"
+    }
+
+    /// A host name of letters, digits, hyphens and dots (no empty labels), at most 253 characters.
+    static func isValidEHLOName(_ name: String) -> Bool {
+        guard !name.isEmpty, name.utf8.count <= 253 else { return false }
+        let labels = name.split(separator: ".", omittingEmptySubsequences: false)
+        return labels.allSatisfy { label in
+            !label.isEmpty && label.count <= 63 && !label.hasPrefix("-") && !label.hasSuffix("-")
+                && label.unicodeScalars.allSatisfy {
+                    ($0 >= "a" && $0 <= "z") || ($0 >= "A" && $0 <= "Z") || ($0 >= "0" && $0 <= "9") || $0 == "-"
+                }
+        }
+    }
+}
