@@ -33,6 +33,10 @@ static inline CURLcode seatmeter_curl_easy_setopt_data_callback(CURL *handle, CU
     return curl_easy_setopt(handle, option, value);
 }
 
+static inline CURLcode seatmeter_curl_easy_setopt_debug_callback(CURL *handle, curl_debug_callback value) {
+    return curl_easy_setopt(handle, CURLOPT_DEBUGFUNCTION, value);
+}
+
 static inline CURLcode seatmeter_curl_easy_getinfo_long(CURL *handle, CURLINFO info, long *value) {
     return curl_easy_getinfo(handle, info, value);
 }

@@ -96,11 +96,7 @@ final class SMTPTransfer {
             line: line
         )
         try check(seatmeter_curl_easy_setopt_pointer(handle, CURLOPT_READDATA, context), file: file, line: line)
-        // shim.h has no typed setter for a debug callback; a C function pointer and `void *` are passed the same
-        // way through varargs on every platform Swift on Linux supports (x86_64, arm64).
-        // TODO: use seatmeter_curl_easy_setopt_debug_callback once shim.h has it.
-        let debug = unsafeBitCast(Self.debugCallback, to: UnsafeMutableRawPointer.self)
-        try check(seatmeter_curl_easy_setopt_pointer(handle, CURLOPT_DEBUGFUNCTION, debug), file: file, line: line)
+        try check(seatmeter_curl_easy_setopt_debug_callback(handle, Self.debugCallback), file: file, line: line)
         try check(seatmeter_curl_easy_setopt_pointer(handle, CURLOPT_DEBUGDATA, context), file: file, line: line)
         try setOption(CURLOPT_VERBOSE, 1, file: file, line: line)
     }
