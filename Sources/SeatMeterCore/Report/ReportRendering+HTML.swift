@@ -150,8 +150,8 @@ extension ReportRendering {
                     + "\(ReportFormatting.count(seats.teamUsers)) (\(delta(seats.teamUsers, changes.previousSeats.teamUsers))), "
                     + "agents \(ReportFormatting.count(changes.previousSeats.agents)) → \(ReportFormatting.count(seats.agents)) "
                     + "(\(delta(seats.agents, changes.previousSeats.agents))). High-water mark: "
-                    + "\(ReportFormatting.count(changes.highWaterMark.agents)) agents (licence window ending "
-                    + "\(format.day(changes.highWaterMark.day)))."))
+                    + "\(ReportFormatting.count(changes.highWaterMark.agents)) agents on "
+                    + "\(format.day(changes.highWaterMark.day)) (licence window ending that day)."))
         func people(_ title: String, _ people: [ChangedPerson]) {
             block("<strong>\(title)</strong> (\(ReportFormatting.count(people.count)))" + (people.isEmpty ? ": none" : ""))
             if !people.isEmpty {
@@ -209,7 +209,7 @@ extension ReportRendering {
                 + "</td><td width=\"110\" align=\"right\" valign=\"middle\" style=\"padding:3px 0 3px 8px;\(font)"
                 + "font-size:12px;white-space:nowrap;color:#374151;\">"
                 + "\(ReportFormatting.count(point.seats.teamUsers)) / \(ReportFormatting.count(point.seats.agents))"
-                + "</td></tr>"
+                + "</td></tr>\n"
         }
         return html + "</table></td></tr>"
     }
@@ -236,7 +236,7 @@ extension ReportRendering {
                 "<th align=\"\(right.contains(index) ? "right" : "left")\" style=\"\(cell)color:#374151;"
                 + "background-color:#f9fafb;font-weight:bold;\">\(h(header))</th>"
         }
-        html += "</tr>"
+        html += "</tr>\n"
         for row in rows {
             html += "<tr>"
             for (index, value) in row.enumerated() {
@@ -244,7 +244,7 @@ extension ReportRendering {
                     "<td align=\"\(right.contains(index) ? "right" : "left")\" style=\"\(cell)color:#1f2937;"
                     + "white-space:nowrap;\">\(escape ? h(value) : value)</td>"
             }
-            html += "</tr>"
+            html += "</tr>\n"
         }
         return html + "</table>"
     }

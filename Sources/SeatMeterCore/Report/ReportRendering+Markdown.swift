@@ -66,7 +66,7 @@ extension ReportRendering {
         let owners = report.questions.ownership.outsideRoster
         if !owners.isEmpty {
             list(
-                owners.prefix(listLimit).map { "`\($0.address)` \(md($0.name)): \(md(reasonsText($0.reasons)))" },
+                owners.prefix(listLimit).map { "\(mdWho($0.address, $0.name)): \(md(reasonsText($0.reasons)))" },
                 total: owners.count)
         }
         out.append("**2. Do only a few submit on behalf of others?** " + md(onBehalfAnswer(report)))
@@ -75,7 +75,7 @@ extension ReportRendering {
         if !submitters.isEmpty {
             list(
                 submitters.prefix(listLimit).map {
-                    "`\($0.address)` \(md($0.name)): \(ReportFormatting.count($0.messages)) message"
+                    "\(mdWho($0.address, $0.name)): \(ReportFormatting.count($0.messages)) message"
                         + ($0.messages == 1 ? "" : "s") + ($0.confirmedAgent ? ", on the roster" : "")
                 }, total: submitters.count)
         }
@@ -97,8 +97,8 @@ extension ReportRendering {
                 + "\(ReportFormatting.count(seats.teamUsers)) (\(delta(seats.teamUsers, changes.previousSeats.teamUsers))), "
                 + "agents \(ReportFormatting.count(changes.previousSeats.agents)) → \(ReportFormatting.count(seats.agents)) "
                 + "(\(delta(seats.agents, changes.previousSeats.agents))). High-water mark: "
-                + "\(ReportFormatting.count(changes.highWaterMark.agents)) agents (licence window ending "
-                + "\(format.day(changes.highWaterMark.day))).")
+                + "\(ReportFormatting.count(changes.highWaterMark.agents)) agents on "
+                + "\(format.day(changes.highWaterMark.day)) (licence window ending that day).")
         out.append("")
         func people(_ title: String, _ people: [ChangedPerson]) {
             out.append("**\(title)** (\(ReportFormatting.count(people.count)))" + (people.isEmpty ? ": none" : ""))
@@ -106,7 +106,7 @@ extension ReportRendering {
             if !people.isEmpty {
                 list(
                     people.prefix(listLimit).map {
-                        "`\($0.address)` \(md($0.name)) — \($0.role.rawValue)"
+                        "\(mdWho($0.address, $0.name)) — \($0.role.rawValue)"
                             + ($0.lastSeen.map { ", last seen \(format.day($0))" } ?? "")
                     }, total: people.count)
             }
@@ -118,7 +118,7 @@ extension ReportRendering {
         if !changes.newAgents.isEmpty {
             list(
                 changes.newAgents.prefix(listLimit).map { agent in
-                    "`\(agent.address)` \(md(agent.name)) — \(agent.confirmed ? "confirmed" : "inferred"): "
+                    "\(mdWho(agent.address, agent.name)) — \(agent.confirmed ? "confirmed" : "inferred"): "
                         + md(agent.reasons.map(\.summary).joined(separator: "; "))
                 }, total: changes.newAgents.count)
         }
@@ -160,6 +160,11 @@ extension ReportRendering {
                 + "\(ReportFormatting.count(quality.undatedMessages)). Excluded addresses: \(md(excludedText(report))). "
                 + "A sync is stale after \(ReportFormatting.duration(quality.staleAfter)).")
         return out.joined(separator: "\n") + "\n"
+    }
+
+    /// `` `address` `` or `` `address` (Name) ``.
+    static func mdWho(_ address: String, _ name: String) -> String {
+        "`\(address.replacingOccurrences(of: "`", with: "'"))`" + (name.isEmpty ? "" : " (\(md(name)))")
     }
 
     /// Escapes Markdown's inline syntax and table pipes; line breaks become spaces.

@@ -115,7 +115,7 @@ extension ReportRendering {
         }
         out.append(windows.render())
 
-        appendChanges(report, format, &out, section)
+        out += changeLines(report, format)
 
         section("Trend: licence-window seats at each week's end")
         let peak = max(1, report.trend.map(\.seats.teamUsers).max() ?? 1)
@@ -154,12 +154,10 @@ extension ReportRendering {
         return out.joined(separator: "\n") + "\n"
     }
 
-    private static func appendChanges(
-        _ report: SeatReport, _ format: ReportFormatting, _ out: inout [String], _ section: (String) -> Void
-    ) {
+    private static func changeLines(_ report: SeatReport, _ format: ReportFormatting) -> [String] {
         let changes = report.changes
         let seats = report.licenceWindow.seats
-        section("Changes since \(changes.previousPeriod.label)")
+        var out = ["", "Changes since \(changes.previousPeriod.label)".uppercased()]
         out.append(
             "  Team users \(ReportFormatting.count(changes.previousSeats.teamUsers)) → "
                 + "\(ReportFormatting.count(seats.teamUsers)) (\(delta(seats.teamUsers, changes.previousSeats.teamUsers))), "
@@ -167,7 +165,7 @@ extension ReportRendering {
                 + "(\(delta(seats.agents, changes.previousSeats.agents))).")
         out.append(
             "  High-water mark: \(ReportFormatting.count(changes.highWaterMark.agents)) agents "
-                + "(licence window ending \(format.day(changes.highWaterMark.day)))")
+                + "on \(format.day(changes.highWaterMark.day)) (licence window ending that day).")
         func people(_ title: String, _ list: [ChangedPerson]) {
             out.append("  \(title) (\(ReportFormatting.count(list.count)))" + (list.isEmpty ? ": none" : ":"))
             for person in list.prefix(listLimit) {
@@ -201,5 +199,6 @@ extension ReportRendering {
                 + (inactive.isEmpty ? ": none" : ", candidates to free:"))
         for address in inactive.prefix(listLimit) { out.append("    \(address)") }
         if let more = more(inactive.count) { out.append("    \(more)") }
+        return out
     }
 }

@@ -63,7 +63,7 @@ extension SeatReport {
         let format = ReportFormatting(timeZone: input.timeZone)
         let required = ReportInput.requiredRange(
             asOf: input.asOf, timeZone: input.timeZone, licenceWindowDays: days)
-        var notes: [String] = []
+        var notes = Self.priceNotes(input.licensing)
         if let first = dataQuality.firstMessage {
             if first > licenceInterval.start.addingTimeInterval(86_400) {
                 warnings.append(
@@ -80,7 +80,6 @@ extension SeatReport {
                 "No messages in the licence window (\(format.day(licenceInterval.start)) to "
                     + "\(format.day(period.end))): every count is zero.")
         }
-        notes += Self.priceNotes(input.licensing)
 
         self.init(
             asOf: input.asOf, timeZone: input.timeZone, period: period, licensing: input.licensing,
