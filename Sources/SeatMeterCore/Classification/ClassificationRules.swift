@@ -115,6 +115,8 @@ struct CompiledRules: Sendable {
         var name: String
         var regex: NSRegularExpression
         var capturesOwner: Bool
+        /// Text every match contains, checked before the regular expression runs.
+        var prefilter: RequiredLiteral?
     }
 
     let rules: ClassificationRules
@@ -181,7 +183,8 @@ struct CompiledRules: Sendable {
             ownership.append(
                 Ownership(
                     name: rule.name.isEmpty ? "#\(index + 1)" : rule.name, regex: regex,
-                    capturesOwner: rule.subjectPattern.contains("(?<owner>")))
+                    capturesOwner: rule.subjectPattern.contains("(?<owner>"),
+                    prefilter: RequiredLiteral(pattern: rule.subjectPattern)))
         }
         self.ownership = ownership
     }

@@ -1,127 +1,112 @@
 import Foundation
 
-/// The state of one ``Classifier/classify(_:window:)`` call. Each distinct address as written is resolved once
-/// (a dictionary cache); people live in an array indexed by `Int32`; evidence is kept as indexes into the
-/// observations and turned into ``Evidence`` values only at the end.
-struct ClassificationRun {
-    /// Everything a person's evidence is tracked for. The first five are inferred agent reasons.
+/// Applies the per-message rules to every message once, in date order, and records what each message shows about
+/// each person as dated *events*; ``ClassificationHistory`` then answers any window from them.
+///
+/// Each distinct address as written is resolved once (``AddressTable``); people live in an array indexed by `Int32`;
+/// an event is `(person × track, position, aux)` where `position` is the message's rank in date order, so the
+/// events of any window are a contiguous run found by binary search.
+struct ClassificationRun: Sendable {
+    /// Everything events are recorded for. The first five are the inferred agent reasons.
     enum Track: Int, CaseIterable {
         case onBehalf, resent, outgoingAuthor, sentAsHelpdesk, ownership
         case submitted, received
         case excludedAddress, ignoredAsWritten, automatedSender, automatedMail, replyTo
+        /// A message the person sent (From, a different Sender, Resent-From/-Sender) that counted.
+        case sent
+        /// A message the person sent on behalf of someone else (on-behalf or resent).
+        case onBehalfMessage
+        /// An ownership rule that named the person (`aux` = rule index); every match, not one per message.
+        case ownershipRuleMatch
 
         static let agentKinds: [(Track, AgentReasonKind)] = [
             (.onBehalf, .onBehalf), (.resent, .resent), (.outgoingAuthor, .outgoingAuthor),
             (.sentAsHelpdesk, .sentAsHelpdesk), (.ownership, .ownershipRule),
         ]
+        static let inferred: [Track] = [.onBehalf, .resent, .outgoingAuthor, .sentAsHelpdesk, .ownership]
     }
 
     static let trackCount = Track.allCases.count
 
-    /// One evidence message: `rank` is the date (seconds since the reference date) or -∞ when undated.
-    struct Entry {
-        var rank: Double
-        var observation: Int32
-        var location: Int16
+    struct Event: Sendable {
+        var key: Int32
+        var position: Int32
         var aux: Int32
-
-        func isMoreRecent(than other: Entry) -> Bool {
-            rank > other.rank || (rank == other.rank && observation > other.observation)
-        }
     }
 
-    /// Count plus the most recent ``Classifier/evidenceLimit`` entries (unordered while running: the least
-    /// recent is replaced; ``sortedTop`` orders them most recent first).
-    struct Tracker {
-        var count: Int32 = 0
-        var lastObservation: Int32 = -1
-        var leastRecent = 0
-        var top: [Entry] = []
-
-        mutating func add(_ entry: Entry) {
-            if lastObservation == entry.observation { return }  // one message counts once per reason
-            lastObservation = entry.observation
-            count += 1
-            if top.count < Classifier.evidenceLimit {
-                if top.isEmpty { top.reserveCapacity(Classifier.evidenceLimit) }
-                top.append(entry)
-                if top.count == Classifier.evidenceLimit { findLeastRecent() }
-                return
-            }
-            guard entry.isMoreRecent(than: top[leastRecent]) else { return }
-            top[leastRecent] = entry
-            findLeastRecent()
-        }
-
-        private mutating func findLeastRecent() {
-            var least = 0
-            for index in 1..<top.count where top[least].isMoreRecent(than: top[index]) { least = index }
-            leastRecent = least
-        }
-
-        var sortedTop: [Entry] { top.sorted { $0.isMoreRecent(than: $1) } }
-    }
-
-    enum AddressExclusion {
+    enum AddressExclusion: Sendable {
         case helpdesk(configured: String)
         case ignored(pattern: String)
         case system(pattern: String)
         case external
     }
 
-    enum RosterMatch {
+    enum RosterMatch: Sendable {
         case address
         case domain(String)
     }
 
-    struct Person {
+    /// A person (identity) and what does not depend on the window.
+    struct Person: Sendable {
         let identity: String
         let exclusion: AddressExclusion?
         let roster: RosterMatch?
         let isHelpdesk: Bool
         let isExcluded: Bool
-        var name = ""
-        var nameRank = -Double.infinity
-        var first = Double.infinity
-        var last = -Double.infinity
-        var sent: Int32 = 0
-        var received: Int32 = 0
-        var onBehalf: Int32 = 0
-        var lastSent: Int32 = -1
-        var lastReceived: Int32 = -1
-        var lastOnBehalf: Int32 = -1
-        var ownershipRules: [Int] = []
+        /// Each change of the display name in date order: (position, name). The name at a position is the last
+        /// change at or before it.
+        var names: [(position: Int32, name: String)] = []
     }
 
-    /// A distinct address as written: its person and, when the written form alone matches `ignore`, the pattern.
-    struct RawEntry {
-        var person: Int32
-        var ignoredPattern: Int32
-    }
-
-    struct Slot {
+    struct Slot: Sendable {
         var person: Int32
         var countable: Bool
     }
 
     let compiled: CompiledRules
     let observations: [MessageObservation]
-    var raw: [String: RawEntry] = [:]
+    /// Position → observation index (date order; undated first), shared by every chunk.
+    let order: [Int32]
+    /// The positions this run processes.
+    let span: Range<Int>
+    var table = AddressTable()
+    /// Per distinct address as written (``AddressTable`` index): its person and the `ignore` pattern it matches.
+    var rawPerson: [Int32] = []
+    var rawIgnored: [Int32] = []
+    /// Written forms that differ from their identity, with the position of the first message they were seen in.
+    var spellings: [(person: Int32, position: Int32, written: String)] = []
     var personIndex: [String: Int32] = [:]
     var persons: [Person] = []
-    var trackers: [Tracker] = []
-    var considered = 0
-    var undated = 0
+    var events: [Event] = []
+    /// Last position recorded per person × track (one event per message and track).
+    var lastPosition: [Int32] = []
+    /// Per person, for the hot loop: excluded at address level, a help desk address, the last name recorded.
+    var excluded: [Bool] = []
+    var helpdesk: [Bool] = []
+    var lastName: [String] = []
+    /// The current message's address slots by field.
+    var froms: [Slot] = []
+    var senders: [Slot] = []
+    var resenders: [Slot] = []
+    var recipients: [Slot] = []
+    var replyTos: [Slot] = []
+    let prefilters: [RequiredLiteral?]
 
-    init(compiled: CompiledRules, observations: [MessageObservation]) {
+    init(compiled: CompiledRules, observations: [MessageObservation], order: [Int32], span: Range<Int>) {
         self.compiled = compiled
         self.observations = observations
+        self.order = order
+        self.span = span
+        self.prefilters = compiled.ownership.map(\.prefilter)
     }
 
     // MARK: - Resolution
 
-    mutating func resolve(_ address: String) -> RawEntry {
-        if let entry = raw[address] { return entry }
+    /// The person `address` (as written) counts under, and the `ignore` pattern its written form alone matches
+    /// (-1 when none).
+    mutating func resolve(_ address: String, position: Int32) -> (person: Int32, ignoredPattern: Int32) {
+        let (index, inserted) = table.index(of: address)
+        if !inserted { return (rawPerson[Int(index)], rawIgnored[Int(index)]) }
         let identity = compiled.resolver.identity(address)
         let person = person(for: identity)
         var ignored: Int32 = -1
@@ -131,17 +116,22 @@ struct ClassificationRun {
                 ignored = Int32(index)
             }
         }
-        let entry = RawEntry(person: person, ignoredPattern: ignored)
-        raw[address] = entry
-        return entry
+        rawPerson.append(person)
+        rawIgnored.append(ignored)
+        if address != identity { spellings.append((person, position, address)) }
+        return (person, ignored)
     }
 
     private mutating func person(for identity: String) -> Int32 {
         if let index = personIndex[identity] { return index }
         let index = Int32(persons.count)
         personIndex[identity] = index
-        persons.append(makePerson(identity))
-        trackers.append(contentsOf: repeatElement(Tracker(), count: Self.trackCount))
+        let person = makePerson(identity)
+        persons.append(person)
+        excluded.append(person.isExcluded)
+        helpdesk.append(person.isHelpdesk)
+        lastName.append("")
+        lastPosition.append(contentsOf: repeatElement(-1, count: Self.trackCount))
         return index
     }
 
@@ -179,44 +169,14 @@ struct ClassificationRun {
         return compiled.system.first { $0.matches(lowercased: lowered) }?.pattern
     }
 
-    // MARK: - Tracking
+    // MARK: - Recording
 
-    private mutating func track(_ person: Int32, _ kind: Track, _ entry: Entry) {
-        trackers[Int(person) * Self.trackCount + kind.rawValue].add(entry)
-    }
-
-    private mutating func touch(_ person: Int32, _ rank: Double) {
-        guard rank.isFinite else { return }
-        let index = Int(person)
-        if rank < persons[index].first { persons[index].first = rank }
-        if rank > persons[index].last { persons[index].last = rank }
-    }
-
-    private mutating func markSent(_ person: Int32, _ observation: Int32, _ rank: Double) {
-        let index = Int(person)
-        if persons[index].lastSent != observation {
-            persons[index].lastSent = observation
-            persons[index].sent += 1
-        }
-        touch(person, rank)
-    }
-
-    private mutating func markOnBehalf(_ person: Int32, _ observation: Int32) {
-        let index = Int(person)
-        if persons[index].lastOnBehalf != observation {
-            persons[index].lastOnBehalf = observation
-            persons[index].onBehalf += 1
-        }
-    }
-
-    private mutating func receive(_ person: Int32, _ entry: Entry) {
-        let index = Int(person)
-        if persons[index].lastReceived != entry.observation {
-            persons[index].lastReceived = entry.observation
-            persons[index].received += 1
-        }
-        track(person, .received, entry)
-        touch(person, entry.rank)
+    /// Records `track` for `person` in the message at `position`, once per message.
+    private mutating func track(_ person: Int32, _ kind: Track, _ position: Int32, aux: Int32 = -1) {
+        let key = Int(person) * Self.trackCount + kind.rawValue
+        if lastPosition[key] == position { return }
+        lastPosition[key] = position
+        events.append(Event(key: Int32(key), position: position, aux: aux))
     }
 
     /// Same person for the Sender/Resent-From vs From comparison: same identity, or identities equal but for
@@ -229,63 +189,56 @@ struct ClassificationRun {
 
     // MARK: - Messages
 
-    mutating func process(window: DateInterval?) {
-        var froms: [Slot] = []
-        var senders: [Slot] = []
-        var resenders: [Slot] = []
-        var recipients: [Slot] = []
-        var replyTos: [Slot] = []
-        for index in observations.indices {
-            let message = observations[index]
-            if let window {
-                guard let date = message.date else {
-                    undated += 1
-                    continue
-                }
-                guard date >= window.start, date < window.end else { continue }
+    mutating func process() {
+        events.reserveCapacity(span.count * 6)
+        let observations = self.observations
+        let order = self.order
+        observations.withUnsafeBufferPointer { messages in
+            guard let base = messages.baseAddress else { return }
+            for position in span {
+                process(base + Int(order[position]), position: Int32(position))
             }
-            considered += 1
-            let observation = Int32(index)
-            let rank = message.date?.timeIntervalSinceReferenceDate ?? -Double.infinity
-            var incoming: Int16 = -1
-            var outgoing: Int16 = -1
-            for (position, location) in message.locations.enumerated() {
-                switch location.role {
-                case .incoming where incoming < 0: incoming = Int16(position)
-                case .outgoing where outgoing < 0: outgoing = Int16(position)
-                default: break
-                }
-            }
-            let isOutgoing = outgoing >= 0
-            let isIncoming = incoming >= 0 || message.locations.isEmpty
-            let main = incoming >= 0 ? incoming : outgoing
-            func entry(_ location: Int16 = main, aux: Int32 = -1) -> Entry {
-                Entry(rank: rank, observation: observation, location: location, aux: aux)
-            }
+        }
+    }
 
-            froms.removeAll(keepingCapacity: true)
-            senders.removeAll(keepingCapacity: true)
-            resenders.removeAll(keepingCapacity: true)
-            recipients.removeAll(keepingCapacity: true)
-            replyTos.removeAll(keepingCapacity: true)
-            for appearance in message.appearances {
-                let resolved = resolve(appearance.mailbox.address)
+    /// Applies the rules to one message (read in place: copying a message costs a dozen retains).
+    private mutating func process(_ pointer: UnsafePointer<MessageObservation>, position: Int32) {
+        var incoming = false
+        var outgoing = false
+        for location in pointer.pointee.locations {
+            switch location.role {
+            case .incoming: incoming = true
+            case .outgoing: outgoing = true
+            }
+        }
+        let isIncoming = incoming || pointer.pointee.locations.isEmpty
+
+        froms.removeAll(keepingCapacity: true)
+        senders.removeAll(keepingCapacity: true)
+        resenders.removeAll(keepingCapacity: true)
+        recipients.removeAll(keepingCapacity: true)
+        replyTos.removeAll(keepingCapacity: true)
+        pointer.pointee.appearances.withUnsafeBufferPointer { appearances in
+            for index in appearances.indices {
+                let resolved = resolve(appearances[index].mailbox.address, position: position)
                 let person = resolved.person
                 let personIndex = Int(person)
-                if !appearance.mailbox.name.isEmpty, rank >= persons[personIndex].nameRank {
-                    persons[personIndex].nameRank = rank
-                    persons[personIndex].name = appearance.mailbox.name
+                if !appearances[index].mailbox.name.isEmpty, lastName[personIndex] != appearances[index].mailbox.name {
+                    let name = appearances[index].mailbox.name
+                    lastName[personIndex] = name
+                    persons[personIndex].names.append((position, name))
                 }
                 var countable = false
-                if persons[personIndex].isExcluded {
-                    track(person, .excludedAddress, entry(aux: Self.fieldCode(appearance.field)))
+                let field = appearances[index].field
+                if excluded[personIndex] {
+                    track(person, .excludedAddress, position, aux: Self.fieldCode(field))
                 } else if resolved.ignoredPattern >= 0 {
-                    track(person, .ignoredAsWritten, entry(aux: resolved.ignoredPattern))
+                    track(person, .ignoredAsWritten, position, aux: resolved.ignoredPattern)
                 } else {
                     countable = true
                 }
                 let slot = Slot(person: person, countable: countable)
-                switch appearance.field {
+                switch field {
                 case .from: froms.append(slot)
                 case .sender: senders.append(slot)
                 case .resentFrom, .resentSender: resenders.append(slot)
@@ -293,88 +246,77 @@ struct ClassificationRun {
                 case .replyTo: replyTos.append(slot)
                 }
             }
+        }
 
-            let deskFrom = froms.first { persons[Int($0.person)].isHelpdesk }
-            if message.automation.isAutomated {
-                for slot in froms where slot.countable { track(slot.person, .automatedSender, entry()) }
-                for slot in senders where slot.countable { track(slot.person, .automatedSender, entry()) }
-                for slot in resenders where slot.countable { track(slot.person, .automatedSender, entry()) }
-                let deskSent =
-                    isOutgoing || deskFrom != nil || senders.contains { persons[Int($0.person)].isHelpdesk }
-                for slot in recipients where slot.countable {
-                    if deskSent {
-                        receive(slot.person, entry())
+        let deskFrom = froms.first { helpdesk[Int($0.person)] }
+        if pointer.pointee.automation.isAutomated {
+            for slot in froms where slot.countable { track(slot.person, .automatedSender, position) }
+            for slot in senders where slot.countable { track(slot.person, .automatedSender, position) }
+            for slot in resenders where slot.countable { track(slot.person, .automatedSender, position) }
+            let deskSent = outgoing || deskFrom != nil || senders.contains { helpdesk[Int($0.person)] }
+            for slot in recipients where slot.countable {
+                track(slot.person, deskSent ? .received : .automatedMail, position)
+            }
+        } else {
+            // A message without From: its Sender is the author.
+            for slot in froms.isEmpty ? senders : froms where slot.countable {
+                author(slot.person, position, outgoing: outgoing, incoming: isIncoming)
+            }
+            let representedFrom = froms.first.map(\.person) ?? -1
+            if !froms.isEmpty {
+                for slot in senders where slot.countable {
+                    if froms.contains(where: { same($0.person, slot.person) }) { continue }
+                    track(slot.person, .sent, position)
+                    if let deskFrom {
+                        track(slot.person, .sentAsHelpdesk, position, aux: deskFrom.person)
                     } else {
-                        track(slot.person, .automatedMail, entry())
+                        track(slot.person, .onBehalf, position, aux: representedFrom)
+                        track(slot.person, .onBehalfMessage, position)
                     }
                 }
-            } else {
-                // A message without From: its Sender is the author.
-                let authors = froms.isEmpty ? senders : froms
-                for slot in authors where slot.countable {
-                    author(
-                        slot.person, rank: rank, outgoing: isOutgoing ? entry(outgoing) : nil,
-                        incoming: isIncoming ? entry(incoming) : nil)
-                }
-                let representedFrom = froms.first.map(\.person) ?? -1
-                if !froms.isEmpty {
-                    for slot in senders where slot.countable {
-                        if froms.contains(where: { same($0.person, slot.person) }) { continue }
-                        markSent(slot.person, observation, rank)
-                        if let deskFrom {
-                            track(slot.person, .sentAsHelpdesk, entry(aux: deskFrom.person))
-                        } else {
-                            track(slot.person, .onBehalf, entry(aux: representedFrom))
-                            markOnBehalf(slot.person, observation)
-                        }
-                    }
-                }
-                for slot in resenders where slot.countable {
-                    if froms.isEmpty || froms.contains(where: { same($0.person, slot.person) }) {
-                        author(
-                            slot.person, rank: rank, outgoing: isOutgoing ? entry(outgoing) : nil,
-                            incoming: isIncoming ? entry(incoming) : nil)
-                        continue
-                    }
-                    markSent(slot.person, observation, rank)
-                    track(slot.person, .resent, entry(aux: representedFrom))
-                    markOnBehalf(slot.person, observation)
-                }
-                for slot in recipients where slot.countable { receive(slot.person, entry()) }
             }
-            for slot in replyTos where slot.countable { track(slot.person, .replyTo, entry()) }
+            for slot in resenders where slot.countable {
+                if froms.isEmpty || froms.contains(where: { same($0.person, slot.person) }) {
+                    author(slot.person, position, outgoing: outgoing, incoming: isIncoming)
+                    continue
+                }
+                track(slot.person, .sent, position)
+                track(slot.person, .resent, position, aux: representedFrom)
+                track(slot.person, .onBehalfMessage, position)
+            }
+            for slot in recipients where slot.countable { track(slot.person, .received, position) }
+        }
+        for slot in replyTos where slot.countable { track(slot.person, .replyTo, position) }
 
-            if !compiled.ownership.isEmpty, let subject = message.subject, !subject.isEmpty {
-                applyOwnership(subject: subject, froms: froms, entry: entry())
-            }
+        if !compiled.ownership.isEmpty, let subject = pointer.pointee.subject, !subject.isEmpty {
+            applyOwnership(subject: subject, position: position)
         }
     }
 
-    private mutating func author(_ person: Int32, rank: Double, outgoing: Entry?, incoming: Entry?) {
-        guard let any = outgoing ?? incoming else { return }
-        markSent(person, any.observation, rank)
-        if let outgoing { track(person, .outgoingAuthor, outgoing) }
-        if let incoming { track(person, .submitted, incoming) }
+    private mutating func author(_ person: Int32, _ position: Int32, outgoing: Bool, incoming: Bool) {
+        guard outgoing || incoming else { return }
+        track(person, .sent, position)
+        if outgoing { track(person, .outgoingAuthor, position) }
+        if incoming { track(person, .submitted, position) }
     }
 
-    private mutating func applyOwnership(subject: String, froms: [Slot], entry: Entry) {
-        let range = NSRange(location: 0, length: subject.utf16.count)
+    private mutating func applyOwnership(subject: String, position: Int32) {
+        var range: NSRange?
         for (ruleIndex, rule) in compiled.ownership.enumerated() {
-            guard let match = rule.regex.firstMatch(in: subject, options: [], range: range) else { continue }
+            if let prefilter = prefilters[ruleIndex], !prefilter.mayMatch(subject) { continue }
+            let searched = range ?? NSRange(location: 0, length: subject.utf16.count)
+            range = searched
+            guard let match = rule.regex.firstMatch(in: subject, options: [], range: searched) else { continue }
             var owners: [Int32] = []
             if rule.capturesOwner {
                 let captured = match.range(withName: "owner")
                 guard captured.location != NSNotFound, let bounds = Range(captured, in: subject) else { continue }
                 guard let address = Self.cleanOwner(subject[bounds]) else { continue }
-                let resolved = resolve(address)
-                if persons[Int(resolved.person)].exclusion != nil {
-                    track(resolved.person, .excludedAddress, entry)
+                let resolved = resolve(address, position: position)
+                if excluded[Int(resolved.person)] {
+                    track(resolved.person, .excludedAddress, position)
                 } else if resolved.ignoredPattern >= 0 {
-                    track(
-                        resolved.person, .ignoredAsWritten,
-                        Entry(
-                            rank: entry.rank, observation: entry.observation, location: entry.location,
-                            aux: resolved.ignoredPattern))
+                    track(resolved.person, .ignoredAsWritten, position, aux: resolved.ignoredPattern)
                 } else {
                     owners.append(resolved.person)
                 }
@@ -382,15 +324,11 @@ struct ClassificationRun {
                 owners = froms.filter(\.countable).map(\.person)
             }
             for owner in owners {
-                track(
-                    owner, .ownership,
-                    Entry(
-                        rank: entry.rank, observation: entry.observation, location: entry.location,
-                        aux: Int32(ruleIndex)))
-                if !persons[Int(owner)].ownershipRules.contains(ruleIndex) {
-                    persons[Int(owner)].ownershipRules.append(ruleIndex)
-                }
-                touch(owner, entry.rank)
+                track(owner, .ownership, position, aux: Int32(ruleIndex))
+                events.append(
+                    Event(
+                        key: Int32(Int(owner) * Self.trackCount + Track.ownershipRuleMatch.rawValue),
+                        position: position, aux: Int32(ruleIndex)))
             }
         }
     }
@@ -408,4 +346,6 @@ struct ClassificationRun {
     static func fieldCode(_ field: AddressField) -> Int32 {
         Int32(AddressField.allCases.firstIndex(of: field) ?? -1)
     }
+
+    static func messages(_ count: Int) -> String { count == 1 ? "1 message" : "\(count) messages" }
 }

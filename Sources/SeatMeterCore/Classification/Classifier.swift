@@ -58,10 +58,9 @@ package struct Classifier: Sendable {
     /// The identity `address` is counted under (case folding, plus-tags, aliases as configured).
     package func identity(of address: String) -> String { compiled.resolver.identity(address) }
 
-    /// Classifies the observations that fall in `window` (all of them when nil).
+    /// Classifies the observations that fall in `window` (all of them when nil). Only the window's messages are
+    /// processed; for several windows over the same messages use ``classify(_:windows:)`` or ``history(_:)``.
     package func classify(_ observations: [MessageObservation], window: DateInterval?) -> Classification {
-        var run = ClassificationRun(compiled: compiled, observations: observations)
-        run.process(window: window)
-        return run.result()
+        history(observations, within: window).classification(in: window)
     }
 }

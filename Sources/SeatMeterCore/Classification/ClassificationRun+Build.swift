@@ -1,0 +1,168 @@
+import Dispatch
+import Foundation
+
+/// The messages to classify in date order: position → observation index and date.
+struct MessageOrder {
+    /// Position → observation index, by (date, index); undated messages first.
+    var order: [Int32] = []
+    /// Position → date (seconds since the reference date), -∞ when undated.
+    var ranks: [Double] = []
+    /// Undated messages among those ordered (only without a window).
+    var undatedProcessed = 0
+    /// Undated messages left out because a window was given.
+    var undatedSkipped = 0
+
+    /// Orders `observations` (only the dated ones in `window` when given). Messages already in date order (the
+    /// ledger can return them so) are taken as they are; otherwise they are sorted.
+    init(_ observations: [MessageObservation], within window: DateInterval?) {
+        order.reserveCapacity(observations.count)
+        ranks.reserveCapacity(observations.count)
+        var sorted = true
+        var previous = -Double.infinity
+        for index in observations.indices {
+            let rank: Double
+            if let date = observations[index].date {
+                if let window, !(date >= window.start && date < window.end) { continue }
+                rank = date.timeIntervalSinceReferenceDate
+            } else {
+                if window != nil {
+                    undatedSkipped += 1
+                    continue
+                }
+                rank = -Double.infinity
+                undatedProcessed += 1
+            }
+            if rank < previous { sorted = false }
+            previous = rank
+            order.append(Int32(index))
+            ranks.append(rank)
+        }
+        guard !sorted else { return }
+        let pairs = zip(ranks, order).sorted { $0.0 < $1.0 || ($0.0 == $1.0 && $0.1 < $1.1) }
+        ranks = pairs.map(\.0)
+        order = pairs.map(\.1)
+    }
+}
+
+extension ClassificationRun {
+    /// Tracks whose `aux` is a person index.
+    static let personAux: [Bool] = Track.allCases.map { $0 == .onBehalf || $0 == .resent || $0 == .sentAsHelpdesk }
+
+    /// Classifies `observations` (only the dated ones in `window` when given) into a history.
+    ///
+    /// The rules look at one message at a time, so the messages are cut into consecutive chunks (by date) that are
+    /// processed in parallel, each with its own address table and people; the chunks are then merged in date
+    /// order. The result does not depend on the number of chunks.
+    static func history(
+        compiled: CompiledRules, observations: [MessageObservation], within window: DateInterval?, chunkMinimum: Int
+    ) -> ClassificationHistory {
+        let arranged = MessageOrder(observations, within: window)
+        let count = arranged.order.count
+        let chunks = max(1, min(ProcessInfo.processInfo.activeProcessorCount, 8, count / max(1, chunkMinimum)))
+        let bounds = (0...chunks).map { count * $0 / chunks }
+        let runs: [ClassificationRun]
+        if chunks == 1 {
+            var run = ClassificationRun(
+                compiled: compiled, observations: observations, order: arranged.order, span: 0..<count)
+            run.process()
+            runs = [run]
+        } else {
+            let results = ChunkResults(count: chunks)
+            let order = arranged.order
+            DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
+                var run = ClassificationRun(
+                    compiled: compiled, observations: observations, order: order,
+                    span: bounds[chunk]..<bounds[chunk + 1])
+                run.process()
+                results.store(run, at: chunk)
+            }
+            runs = results.all
+        }
+        return merge(runs, arranged: arranged, compiled: compiled, observations: observations)
+    }
+
+    /// Joins the chunks' people by identity and groups all events by person × track, stable (date order).
+    private static func merge(
+        _ runs: [ClassificationRun], arranged: MessageOrder, compiled: CompiledRules,
+        observations: [MessageObservation]
+    ) -> ClassificationHistory {
+        var persons: [Person] = []
+        var personIndex: [String: Int32] = [:]
+        var maps: [[Int32]] = []
+        var spellings: [(person: Int32, position: Int32, written: String)] = []
+        for run in runs {
+            var map: [Int32] = []
+            map.reserveCapacity(run.persons.count)
+            for person in run.persons {
+                if let known = personIndex[person.identity] {
+                    persons[Int(known)].names += person.names
+                    map.append(known)
+                } else {
+                    let index = Int32(persons.count)
+                    personIndex[person.identity] = index
+                    persons.append(person)
+                    map.append(index)
+                }
+            }
+            for spelling in run.spellings {
+                spellings.append((map[Int(spelling.person)], spelling.position, spelling.written))
+            }
+            maps.append(map)
+        }
+
+        let tracks = trackCount
+        let keyCount = persons.count * tracks
+        var offsets = [Int32](repeating: 0, count: keyCount + 1)
+        for (run, map) in zip(runs, maps) {
+            for event in run.events {
+                let key = Int(event.key)
+                offsets[Int(map[key / tracks]) * tracks + key % tracks + 1] += 1
+            }
+        }
+        for key in 0..<keyCount { offsets[key + 1] += offsets[key] }
+        var cursor = offsets
+        let total = runs.reduce(0) { $0 + $1.events.count }
+        var positions = [Int32](repeating: 0, count: total)
+        var auxes = [Int32](repeating: 0, count: total)
+        let personAux = Self.personAux
+        for (run, map) in zip(runs, maps) {
+            for event in run.events {
+                let key = Int(event.key)
+                let track = key % tracks
+                let global = Int(map[key / tracks]) * tracks + track
+                let slot = Int(cursor[global])
+                cursor[global] += 1
+                positions[slot] = event.position
+                auxes[slot] = event.aux >= 0 && personAux[track] ? map[Int(event.aux)] : event.aux
+            }
+        }
+        var seenAs = [[(position: Int32, written: String)]](repeating: [], count: persons.count)
+        for spelling in spellings { seenAs[Int(spelling.person)].append((spelling.position, spelling.written)) }
+        let sortedPersons = persons.indices.sorted { persons[$0].identity < persons[$1].identity }.map { Int32($0) }
+        return ClassificationHistory(
+            compiled: compiled, observations: observations, order: arranged.order, ranks: arranged.ranks,
+            undatedProcessed: arranged.undatedProcessed, undatedSkipped: arranged.undatedSkipped, persons: persons,
+            sortedPersons: sortedPersons, seenAs: seenAs, offsets: offsets, positions: positions, auxes: auxes)
+    }
+}
+
+/// Collects the chunks processed on `concurrentPerform`'s threads: each thread stores its run once, under the lock;
+/// ``all`` is read after every thread has finished.
+private final class ChunkResults: @unchecked Sendable {
+    private let lock = NSLock()
+    private var runs: [ClassificationRun?]
+
+    init(count: Int) { runs = Array(repeating: nil, count: count) }
+
+    func store(_ run: ClassificationRun, at index: Int) {
+        lock.lock()
+        defer { lock.unlock() }
+        runs[index] = run
+    }
+
+    var all: [ClassificationRun] {
+        lock.lock()
+        defer { lock.unlock() }
+        return runs.compactMap { $0 }
+    }
+}

@@ -1,0 +1,138 @@
+package import Foundation
+
+/// `licensing:` from the configuration: the licence window and the two models' prices.
+///
+/// Prices are **per seat per month**, as vendors quote them, whatever the billing; `billing` chooses the period the
+/// report states costs for: `monthly` → seats × price, `annual` → seats × price × 12. A price of 0 or nil means
+/// "not configured" (the report then shows seats, and costs only for the model that has a price).
+package struct Licensing: Sendable, Hashable {
+    package enum Billing: String, Sendable, Hashable, CaseIterable {
+        case monthly
+        case annual
+
+        /// Months in one billing period.
+        package var months: Int { self == .monthly ? 1 : 12 }
+        /// "month" / "year".
+        package var periodName: String { self == .monthly ? "month" : "year" }
+    }
+
+    /// `licensing.window` in days (default 90): the seats the costs are computed from.
+    package var windowDays: Int
+    package var currency: String
+    /// Team model: price per user per month.
+    package var teamPricePerUser: Double?
+    /// Support model: price per agent per month.
+    package var supportPricePerAgent: Double?
+    package var billing: Billing
+
+    package init(
+        windowDays: Int = 90, currency: String = "USD", teamPricePerUser: Double? = nil,
+        supportPricePerAgent: Double? = nil, billing: Billing = .monthly
+    ) {
+        self.windowDays = windowDays
+        self.currency = currency
+        self.teamPricePerUser = teamPricePerUser
+        self.supportPricePerAgent = supportPricePerAgent
+        self.billing = billing
+    }
+
+    /// The Team price when configured (positive and finite).
+    package var teamPrice: Double? { Self.usable(teamPricePerUser) }
+    /// The Support price when configured (positive and finite).
+    package var supportPrice: Double? { Self.usable(supportPricePerAgent) }
+
+    private static func usable(_ price: Double?) -> Double? {
+        guard let price, price.isFinite, price > 0 else { return nil }
+        return price
+    }
+}
+
+/// One synced folder's state, from the ledger.
+package struct FolderFreshness: Sendable, Hashable {
+    package var account: String
+    package var folder: String
+    package var role: FolderRole
+    /// The end of the last sync that completed; nil when the folder never synced.
+    package var lastSuccessfulSync: Date?
+    /// Messages stored from this folder.
+    package var messages: Int
+    /// The error of the last attempt, when it failed.
+    package var lastError: String?
+
+    package init(
+        account: String, folder: String, role: FolderRole, lastSuccessfulSync: Date?, messages: Int,
+        lastError: String? = nil
+    ) {
+        self.account = account
+        self.folder = folder
+        self.role = role
+        self.lastSuccessfulSync = lastSuccessfulSync
+        self.messages = messages
+        self.lastError = lastError
+    }
+}
+
+/// What the ledger knows about its own health.
+package struct DataQualityInput: Sendable, Hashable {
+    package var folders: [FolderFreshness]
+    /// The accounts' poll interval in seconds (the shortest when they differ); 0 when not polling (imports only).
+    package var pollInterval: TimeInterval
+    /// Distinct messages in the ledger.
+    package var messagesIngested: Int
+    /// Messages whose headers had parse defects.
+    package var messagesWithDefects: Int
+
+    package init(
+        folders: [FolderFreshness] = [], pollInterval: TimeInterval = 0, messagesIngested: Int = 0,
+        messagesWithDefects: Int = 0
+    ) {
+        self.folders = folders
+        self.pollInterval = pollInterval
+        self.messagesIngested = messagesIngested
+        self.messagesWithDefects = messagesWithDefects
+    }
+}
+
+/// Everything a ``SeatReport`` is computed from; the lead fills it from the ledger and the configuration.
+package struct ReportInput: Sendable {
+    /// The report's reference time (now, or `--as-of`): the period is the last full week before it.
+    package var asOf: Date
+    /// `report.timezone`: weeks start on Monday 00:00 here, windows are counted in its calendar days.
+    package var timeZone: TimeZone
+    /// Every message dated in ``requiredRange(asOf:timeZone:licenceWindowDays:)`` (more is harmless), ideally
+    /// ordered by date (otherwise they are sorted). Undated messages are ignored.
+    package var observations: [MessageObservation]
+    package var rules: ClassificationRules
+    package var licensing: Licensing
+    /// `organization.on_behalf_threshold` as a fraction (0.10 = 10% of users).
+    package var onBehalfThreshold: Double
+    package var dataQuality: DataQualityInput
+
+    package init(
+        asOf: Date, timeZone: TimeZone, observations: [MessageObservation], rules: ClassificationRules,
+        licensing: Licensing = Licensing(), onBehalfThreshold: Double = 0.10,
+        dataQuality: DataQualityInput = DataQualityInput()
+    ) {
+        self.asOf = asOf
+        self.timeZone = timeZone
+        self.observations = observations
+        self.rules = rules
+        self.licensing = licensing
+        self.onBehalfThreshold = onBehalfThreshold
+        self.dataQuality = dataQuality
+    }
+
+    /// The messages a report needs: from the earliest window start to the period's end. The earliest start is the
+    /// earlier of the 365-day window's (period end − 365 days) and the oldest trend point's licence window's
+    /// (period end − 11 weeks − the licence window); the other windows (the previous period's, the high-water
+    /// mark's daily ones) start later. Days are calendar days in `timeZone`.
+    package static func requiredRange(asOf: Date, timeZone: TimeZone, licenceWindowDays: Int) -> DateInterval {
+        let calendar = ReportCalendar(timeZone: timeZone)
+        let period = calendar.lastFullWeek(before: asOf)
+        let oldestTrendEnd = calendar.adding(days: -7 * (SeatReport.trendWeeks - 1), to: period.end)
+        let start = min(
+            calendar.adding(days: -365, to: period.end),
+            calendar.adding(days: -max(1, licenceWindowDays), to: oldestTrendEnd))
+        return DateInterval(start: start, end: period.end)
+    }
+}
