@@ -51,12 +51,11 @@ enum SeatMeterBench {
             let clock = ContinuousClock()
             var addresses = Set<String>()
             let canonicalizer = AddressCanonicalizer()
+            var buffer: [UInt8] = []
             let elapsed = clock.measure {
                 for file in files {
-                    guard let data = FileManager.default.contents(atPath: file) else { continue }
-                    let facts = data.withUnsafeBytes { raw in
-                        HeaderParser.parse(HeaderParser.headerBlock(of: raw.bindMemory(to: UInt8.self)))
-                    }
+                    guard (try? MailFileReader.readFile(file, into: &buffer)) != nil else { continue }
+                    let facts = HeaderParser.parse(HeaderParser.headerBlock(of: buffer))
                     for appearance in facts.appearances { addresses.insert(canonicalizer.identity(appearance.mailbox.address)) }
                 }
             }

@@ -9,7 +9,7 @@ struct SeatMeter: AsyncParsableCommand {
         commandName: "seatmeter",
         abstract: "Counts help desk licence seats (Team and Support models) from the help desk's mail headers.",
         subcommands: [
-            SyncCommand.self, ImportCommand.self, UsersCommand.self, InspectCommand.self,
+            SyncCommand.self, ImportCommand.self, UsersCommand.self, ReportCommand.self, ExplainCommand.self, InspectCommand.self,
             CheckConfigCommand.self,
         ]
     )

@@ -108,7 +108,7 @@ enum SummaryTable {
                 if let error = folder.error { errors.append(error) }
             }
         }
-        var text = TextTable.render(rows, rightAligned: [3, 4, 5, 6])
+        var text = AlignedColumns.render(rows, rightAligned: [3, 4, 5, 6])
         for error in errors { text += "\nerror: " + error }
         return text
     }

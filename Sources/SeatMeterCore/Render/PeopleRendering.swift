@@ -119,7 +119,7 @@ package enum PeopleRendering {
                 "-", "-", "0", "0",
             ])
         }
-        return TextTable.render(rows, rightAligned: [6, 7])
+        return AlignedColumns.render(rows, rightAligned: [6, 7])
     }
 
     static func agentLabel(_ person: PersonVerdict) -> String {
@@ -129,7 +129,7 @@ package enum PeopleRendering {
 }
 
 /// Columns padded to the widest cell, two spaces apart.
-package enum TextTable {
+package enum AlignedColumns {
     package static func render(_ rows: [[String]], rightAligned: Set<Int> = []) -> String {
         guard let header = rows.first else { return "" }
         var widths = header.map(\.count)

@@ -35,11 +35,10 @@ package enum MailFileReader {
                 for sub in ["cur", "new"] {
                     let dir = directory + "/" + sub
                     guard let names = try? FileManager.default.contentsOfDirectory(atPath: dir) else { continue }
+                    var buffer: [UInt8] = []
                     for name in names.sorted() where !name.hasPrefix(".") {
-                        guard let data = FileManager.default.contents(atPath: dir + "/" + name) else {
-                            throw ReadError(description: "cannot read \(dir)/\(name)")
-                        }
-                        try body(folder, [UInt8](data))
+                        try readFile(dir + "/" + name, into: &buffer)
+                        try body(folder, buffer)
                     }
                 }
             }
@@ -54,6 +53,30 @@ package enum MailFileReader {
             try data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) in
                 try splitMbox(raw.bindMemory(to: UInt8.self)) { try body(folder, $0) }
             }
+        }
+    }
+
+    /// Reads a whole file into `buffer` (reusing its storage) with plain POSIX calls.
+    package static func readFile(_ path: String, into buffer: inout [UInt8]) throws {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw ReadError(description: "cannot read \(path): \(String(cString: strerror(errno)))") }
+        defer { close(fd) }
+        var info = stat()
+        let size = fstat(fd, &info) == 0 ? Int(info.st_size) : 0
+        buffer.removeAll(keepingCapacity: true)
+        var chunk = max(size + 1, 4096)
+        while true {
+            let start = buffer.count
+            buffer.append(contentsOf: repeatElement(0, count: chunk))
+            let got = buffer.withUnsafeMutableBytes { raw in
+                read(fd, raw.baseAddress.map { $0 + start }, chunk)
+            }
+            if got < 0 {
+                throw ReadError(description: "cannot read \(path): \(String(cString: strerror(errno)))")
+            }
+            buffer.removeLast(chunk - got)
+            if got == 0 { break }
+            chunk = 65_536
         }
     }
 

@@ -1,0 +1,45 @@
+package import Foundation
+package import SeatMeterCore
+import SeatMeterStore
+
+/// Builds the report model for a period from the ledger and the configuration.
+package struct ReportQuery: Sendable {
+    package var configuration: SeatMeterConfiguration
+
+    package init(configuration: SeatMeterConfiguration) {
+        self.configuration = configuration
+    }
+
+    package var timeZone: TimeZone {
+        configuration.report.timezone.flatMap(TimeZone.init(identifier:)) ?? .current
+    }
+
+    /// The report for the last full week before `asOf`.
+    package func build(asOf: Date) throws -> SeatReport {
+        let rules = try configuration.organization.classificationRules()
+        let licensingConfiguration = configuration.licensing
+        let windowDays = max(1, Int(licensingConfiguration.window.components.seconds / 86_400))
+        let licensing = Licensing(
+            windowDays: windowDays, currency: licensingConfiguration.currency,
+            teamPricePerUser: licensingConfiguration.teamPricePerUser,
+            supportPricePerAgent: licensingConfiguration.supportPricePerAgent,
+            billing: licensingConfiguration.billing == .annual ? .annual : .monthly)
+        let range = ReportInput.requiredRange(asOf: asOf, timeZone: timeZone, licenceWindowDays: windowDays)
+        let ledger = try Ledger(path: configuration.ledgerPath)
+        let observations = try ledger.observations(from: range.start, to: range.end)
+        let stats = try ledger.stats()
+        let folders = try ledger.folderStatuses().map { row in
+            FolderFreshness(
+                account: row.account, folder: row.folder, role: row.role ?? .incoming,
+                lastSuccessfulSync: row.lastSuccessAt, messages: row.messageCount, lastError: row.lastError)
+        }
+        let poll = configuration.accounts.map { Double($0.pollInterval.components.seconds) }.min() ?? 300
+        let input = ReportInput(
+            asOf: asOf, timeZone: timeZone, observations: observations, rules: rules, licensing: licensing,
+            onBehalfThreshold: configuration.organization.onBehalfThreshold,
+            dataQuality: DataQualityInput(
+                folders: folders, pollInterval: poll, messagesIngested: stats.messages,
+                messagesWithDefects: stats.messagesWithDefects))
+        return try SeatReport(input)
+    }
+}
