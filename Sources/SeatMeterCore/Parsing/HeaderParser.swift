@@ -9,7 +9,8 @@
 /// - Every address field appearance is kept, in header order, even when a field occurs twice (two `From` lines
 ///   give both mailboxes and a defect). `Resent-*` fields may repeat (one block per resending) without a defect.
 /// - `Subject`, `Date` and `Message-ID`: the first occurrence counts; a repetition is a defect.
-/// - ``MessageFacts/digest`` is the SHA-256 of the whole header block (``headerBlock(of:)``), before any limit.
+/// - ``MessageFacts/digest`` is the SHA-256 of the fetched fields in a canonical form (``HeaderDigest``), so that
+///   IMAP, Maildir and mbox copies of one message agree.
 ///
 /// - SeeAlso: [RFC 5322 §2.2](https://www.rfc-editor.org/rfc/rfc5322#section-2.2)
 package enum HeaderParser {
@@ -48,9 +49,9 @@ package enum HeaderParser {
     static func parse(buffer: UnsafeBufferPointer<UInt8>, limits: HeaderLimits) -> MessageFacts {
         let block = UnsafeBufferPointer(rebasing: buffer[0..<RawHeaderField.headerBlockLength(buffer)])
         var facts = MessageFacts()
-        facts.digest = SHA256.hexDigest(of: block)
         var defects: [String] = []
         let fields = RawHeaderField.scan(block, limits: limits, defects: &defects)
+        facts.digest = HeaderDigest.hexDigest(block: block, fields: fields)
         if fields.isEmpty { defects.append("no header fields") }
 
         var addressParser = AddressListParser()
