@@ -56,28 +56,36 @@ package enum MailFileReader {
         }
     }
 
-    /// Reads a whole file into `buffer` (reusing its storage) with plain POSIX calls.
+    /// Reads a whole file into `buffer` with plain POSIX calls (one `fstat`, reads straight into the array).
     package static func readFile(_ path: String, into buffer: inout [UInt8]) throws {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw ReadError(description: "cannot read \(path): \(String(cString: strerror(errno)))") }
         defer { close(fd) }
         var info = stat()
         let size = fstat(fd, &info) == 0 ? Int(info.st_size) : 0
-        buffer.removeAll(keepingCapacity: true)
-        var chunk = max(size + 1, 4096)
+        var failed = false
+        var capacity = size + 1
+        var contents: [UInt8] = []
         while true {
-            let start = buffer.count
-            buffer.append(contentsOf: repeatElement(0, count: chunk))
-            let got = buffer.withUnsafeMutableBytes { raw in
-                read(fd, raw.baseAddress.map { $0 + start }, chunk)
+            let chunk = [UInt8](unsafeUninitializedCapacity: capacity) { raw, count in
+                count = 0
+                while count < capacity {
+                    let got = read(fd, raw.baseAddress.map { $0 + count }, capacity - count)
+                    if got < 0 && errno == EINTR { continue }
+                    if got < 0 { failed = true }
+                    if got <= 0 { break }
+                    count += got
+                }
             }
-            if got < 0 {
+            if failed {
                 throw ReadError(description: "cannot read \(path): \(String(cString: strerror(errno)))")
             }
-            buffer.removeLast(chunk - got)
-            if got == 0 { break }
-            chunk = 65_536
+            contents += chunk
+            // A short chunk means end of file; a full one means the file grew: read on.
+            if chunk.count < capacity { break }
+            capacity = 65_536
         }
+        buffer = contents
     }
 
     /// Folder names and directories of a Maildir++ tree.
