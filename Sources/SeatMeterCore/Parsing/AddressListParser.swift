@@ -214,17 +214,32 @@ struct AddressListParser {
     private mutating func lexElement(_ input: UnsafeBufferPointer<UInt8>, defects: inout [String]) -> Terminator {
         let count = input.count
         var inAngle = false
-        var angleStart = 0
+        // Inside angle brackets: the tokens so far are an obsolete route (`@domain` items and commas).
+        var routeSoFar = false
+        var angleTokens = 0
         var sawAngle = false
         var sawAtOutsideAngle = false
         var domainComplete = false
+        var seenTokens = 0
         while true {
+            // Track whether the tokens inside the angle brackets so far form a route (`@a,@b:`), one token at a time.
+            if inAngle, tokens.count > seenTokens, let last = tokens.last {
+                let isAt = last.kind == .special && last.byte == UInt8(ascii: "@")
+                let isRouteToken =
+                    isAt || last.kind == .atom || last.kind == .literal
+                    || (last.kind == .special && (last.byte == UInt8(ascii: ".") || last.byte == UInt8(ascii: ",")))
+                if !(last.kind == .special && last.byte == UInt8(ascii: "<")) {
+                    routeSoFar = angleTokens == 0 ? isAt : routeSoFar && isRouteToken
+                    angleTokens += 1
+                }
+            }
+            seenTokens = tokens.count
             let space = skipCFWS(input, defects: &defects)
             guard position < count else { return .end }
             let byte = input[position]
             switch byte {
             case UInt8(ascii: ","):
-                if inAngle, isRouteSoFar(from: angleStart), nextSignificantIsAt(input, after: position) {
+                if inAngle, routeSoFar, nextSignificantIsAt(input, after: position) {
                     appendSpecial(byte, space: space)
                     position += 1
                     continue
@@ -245,7 +260,8 @@ struct AddressListParser {
             case UInt8(ascii: "<"):
                 inAngle = true
                 sawAngle = true
-                angleStart = tokens.count + 1
+                routeSoFar = false
+                angleTokens = 0
                 appendSpecial(byte, space: space)
                 position += 1
             case UInt8(ascii: ">"):
@@ -283,22 +299,6 @@ struct AddressListParser {
             Token(
                 kind: .special, byte: byte, spaceBefore: space, hasEscape: false, unterminated: false,
                 start: position, end: position + 1))
-    }
-
-    /// Tokens since `start` are an obsolete route so far: `@domain` items separated by commas.
-    private func isRouteSoFar(from start: Int) -> Bool {
-        guard start < tokens.count, tokens[start].kind == .special, tokens[start].byte == UInt8(ascii: "@") else {
-            return false
-        }
-        for token in tokens[start...] {
-            if token.kind == .quoted { return false }
-            if token.kind == .special, token.byte != UInt8(ascii: "@"), token.byte != UInt8(ascii: "."),
-                token.byte != UInt8(ascii: ",")
-            {
-                return false
-            }
-        }
-        return true
     }
 
     private func nextSignificantIsAt(_ input: UnsafeBufferPointer<UInt8>, after index: Int) -> Bool {
@@ -488,7 +488,7 @@ struct AddressListParser {
             addDefect("dropped an element without '@'", to: &defects)
             return nil
         }
-        guard buildLocalPart(input, range.lowerBound..<at, defects: &defects) else { return nil }
+        guard buildLocalPart(input, range.lowerBound..<at, inAngle: inAngle, defects: &defects) else { return nil }
         addressBuffer.removeAll(keepingCapacity: true)
         CanonicalAddress.appendLocalPart(content: localBuffer, to: &addressBuffer)
         addressBuffer.append(UInt8(ascii: "@"))
@@ -498,7 +498,7 @@ struct AddressListParser {
 
     /// Builds the unquoted local-part content into `localBuffer`; false (with a defect) when unusable.
     private mutating func buildLocalPart(
-        _ input: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, defects: inout [String]
+        _ input: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, inAngle: Bool, defects: inout [String]
     ) -> Bool {
         localBuffer.removeAll(keepingCapacity: true)
         guard !range.isEmpty else {
@@ -528,8 +528,16 @@ struct AddressListParser {
                 }
                 previousWasWord = true
             case .special:
+                if token.byte != UInt8(ascii: ".") {
+                    // Only ':' is kept (inside angle brackets, e.g. `<mailto:x@y>`); other specials make the
+                    // local part unusable rather than part of an invented address.
+                    guard inAngle, token.byte == UInt8(ascii: ":") else {
+                        addDefect("dropped an element with an invalid local part", to: &defects)
+                        return false
+                    }
+                    stray = true
+                }
                 localBuffer.append(token.byte)
-                if token.byte != UInt8(ascii: ".") { stray = true }
                 previousWasWord = false
             case .literal:
                 addDefect("dropped an element with a domain literal in the local part", to: &defects)

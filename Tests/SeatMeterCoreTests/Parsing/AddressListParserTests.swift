@@ -173,3 +173,21 @@ struct AddressListParserTests {
         #expect(addresses(String(repeating: "<", count: 10_000) + "a@b.test>") == ["a@b.test"])
     }
 }
+
+@Suite("Address lists: hostile shapes stay fast")
+struct AddressListHostileTests {
+    @Test("a long obsolete route and many commas inside brackets")
+    func longRoute() {
+        let route = "<" + Array(repeating: "@a.example", count: 20_000).joined(separator: ",") + ":x@y.example>"
+        #expect(addresses(route) == ["x@y.example"])
+        let unclosed = "<a@b.example" + String(repeating: ", c@d.example", count: 20_000)
+        #expect(addresses(unclosed).count == 20_001)
+    }
+
+    @Test("stray specials never make it into a bare local part")
+    func straySpecials() {
+        let list = parseList(">alice@example.org, a)b@example.org, <mailto:list@example.org>")
+        #expect(list.mailboxes.map(\.1) == ["\"mailto:list\"@example.org"])
+        #expect(list.defects.filter { $0 == "to: dropped an element with an invalid local part" }.count == 2)
+    }
+}
