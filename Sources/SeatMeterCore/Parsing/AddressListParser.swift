@@ -74,12 +74,8 @@ struct AddressListParser {
         mailboxes: inout [Mailbox],
         defects: inout [String]
     ) -> Bool {
-        var hasLineEnd = false
-        for byte in value where byte == 0x0A || byte == 0x0D {
-            hasLineEnd = true
-            break
-        }
-        guard hasLineEnd else {
+        // A lone CR is no fold; the lexer reads it as white space (and drops it from names and addresses).
+        guard ByteSearch.firstIndex(of: 0x0A, in: value, from: 0, to: value.count) < value.count else {
             return parse(value, label: label, mailboxes: &mailboxes, defects: &defects)
         }
         var copy = unfolded
