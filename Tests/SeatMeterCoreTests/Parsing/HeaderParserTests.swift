@@ -100,6 +100,15 @@ struct HeaderParserTests {
         #expect(facts.defects.contains("continuation lines without a field ignored"))
     }
 
+    @Test("an mbox 'From ' line before the first field is skipped without a defect")
+    func mboxFromLine() {
+        let facts = parseHeader("From jane@example.com Mon Jun  2 10:00:00 2003\nFrom: Jane <jane@example.com>\n")
+        #expect(facts.appearances.map(\.mailbox.address) == ["jane@example.com"])
+        #expect(facts.defects.isEmpty)
+        let later = parseHeader("Subject: x\nFrom jane@example.com Mon Jun  2 10:00:00 2003\n")
+        #expect(later.defects == ["malformed header lines ignored"])
+    }
+
     @Test("input that is not mail gets defects, never a crash")
     func notMail() {
         let binary: [UInt8] = (0..<4096).map { UInt8(truncatingIfNeeded: $0 &* 7919) }
