@@ -194,16 +194,15 @@ struct AddressListParser {
         return skipped
     }
 
+    /// Bytes that end an atom: white space, CR, LF and the specials `()<>[]:;@,."` (bit sets for 0-63 and 64-127).
+    private static let atomEndLow: UInt64 = 0x5C00_5305_0000_2600
+    private static let atomEndHigh: UInt64 = 0x2800_0001
+
     @inline(__always)
     private static func endsAtom(_ byte: UInt8) -> Bool {
-        switch byte {
-        case 0x20, 0x09, 0x0D, 0x0A, UInt8(ascii: "("), UInt8(ascii: ")"), UInt8(ascii: "<"), UInt8(ascii: ">"),
-            UInt8(ascii: "["), UInt8(ascii: "]"), UInt8(ascii: ":"), UInt8(ascii: ";"), UInt8(ascii: "@"),
-            UInt8(ascii: ","), UInt8(ascii: "."), UInt8(ascii: "\""):
-            true
-        default:
-            false
-        }
+        if byte < 64 { return (atomEndLow >> UInt64(byte)) & 1 != 0 }
+        if byte < 128 { return (atomEndHigh >> UInt64(byte &- 64)) & 1 != 0 }
+        return false
     }
 
     /// Lexes tokens up to the end of one element.
