@@ -12,21 +12,17 @@
 /// - SeeAlso: [RFC 5322 §3.4.1](https://www.rfc-editor.org/rfc/rfc5322#section-3.4.1),
 ///   [RFC 6532 §3.2](https://www.rfc-editor.org/rfc/rfc6532#section-3.2)
 package enum CanonicalAddress {
+    /// `atext` of RFC 5322 §3.2.3 as bit sets for bytes 0-63 and 64-127: letters, digits and
+    /// ``!#$%&'*+-/=?^_`{|}~``.
+    private static let atextLow: UInt64 = 0xA3FF_ACFA_0000_0000
+    private static let atextHigh: UInt64 = 0x7FFF_FFFF_C7FF_FFFE
+
     /// `atext` of RFC 5322 §3.2.3, extended with every non-ASCII byte (UTF-8, RFC 6532).
     @inline(__always)
     static func isAtext(_ byte: UInt8) -> Bool {
-        switch byte {
-        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
-            UInt8(ascii: "0")...UInt8(ascii: "9"):
-            true
-        case UInt8(ascii: "!"), UInt8(ascii: "#"), UInt8(ascii: "$"), UInt8(ascii: "%"), UInt8(ascii: "&"),
-            UInt8(ascii: "'"), UInt8(ascii: "*"), UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "/"),
-            UInt8(ascii: "="), UInt8(ascii: "?"), UInt8(ascii: "^"), UInt8(ascii: "_"), UInt8(ascii: "`"),
-            UInt8(ascii: "{"), UInt8(ascii: "|"), UInt8(ascii: "}"), UInt8(ascii: "~"):
-            true
-        default:
-            byte >= 0x80
-        }
+        if byte < 64 { return (atextLow >> UInt64(byte)) & 1 != 0 }
+        if byte < 128 { return (atextHigh >> UInt64(byte &- 64)) & 1 != 0 }
+        return true
     }
 
     /// Whether `bytes` is a `dot-atom-text`: atext runs separated by single dots, no dot at either end.

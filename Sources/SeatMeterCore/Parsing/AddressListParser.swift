@@ -74,12 +74,8 @@ struct AddressListParser {
         mailboxes: inout [Mailbox],
         defects: inout [String]
     ) -> Bool {
-        var hasLineEnd = false
-        for byte in value where byte == 0x0A || byte == 0x0D {
-            hasLineEnd = true
-            break
-        }
-        guard hasLineEnd else {
+        // A lone CR is no fold; the lexer reads it as white space (and drops it from names and addresses).
+        guard ByteSearch.firstIndex(of: 0x0A, in: value, from: 0, to: value.count) < value.count else {
             return parse(value, label: label, mailboxes: &mailboxes, defects: &defects)
         }
         var copy = unfolded
@@ -198,33 +194,47 @@ struct AddressListParser {
         return skipped
     }
 
+    /// Bytes that end an atom: white space, CR, LF and the specials `()<>[]:;@,."` (bit sets for 0-63 and 64-127).
+    private static let atomEndLow: UInt64 = 0x5C00_5305_0000_2600
+    private static let atomEndHigh: UInt64 = 0x2800_0001
+
     @inline(__always)
     private static func endsAtom(_ byte: UInt8) -> Bool {
-        switch byte {
-        case 0x20, 0x09, 0x0D, 0x0A, UInt8(ascii: "("), UInt8(ascii: ")"), UInt8(ascii: "<"), UInt8(ascii: ">"),
-            UInt8(ascii: "["), UInt8(ascii: "]"), UInt8(ascii: ":"), UInt8(ascii: ";"), UInt8(ascii: "@"),
-            UInt8(ascii: ","), UInt8(ascii: "."), UInt8(ascii: "\""):
-            true
-        default:
-            false
-        }
+        if byte < 64 { return (atomEndLow >> UInt64(byte)) & 1 != 0 }
+        if byte < 128 { return (atomEndHigh >> UInt64(byte &- 64)) & 1 != 0 }
+        return false
     }
 
     /// Lexes tokens up to the end of one element.
     private mutating func lexElement(_ input: UnsafeBufferPointer<UInt8>, defects: inout [String]) -> Terminator {
         let count = input.count
         var inAngle = false
-        var angleStart = 0
+        // Inside angle brackets: the tokens so far are an obsolete route (`@domain` items and commas).
+        var routeSoFar = false
+        var angleTokens = 0
         var sawAngle = false
         var sawAtOutsideAngle = false
         var domainComplete = false
+        var seenTokens = 0
         while true {
+            // Track whether the tokens inside the angle brackets so far form a route (`@a,@b:`), one token at a time.
+            if inAngle, tokens.count > seenTokens, let last = tokens.last {
+                let isAt = last.kind == .special && last.byte == UInt8(ascii: "@")
+                let isRouteToken =
+                    isAt || last.kind == .atom || last.kind == .literal
+                    || (last.kind == .special && (last.byte == UInt8(ascii: ".") || last.byte == UInt8(ascii: ",")))
+                if !(last.kind == .special && last.byte == UInt8(ascii: "<")) {
+                    routeSoFar = angleTokens == 0 ? isAt : routeSoFar && isRouteToken
+                    angleTokens += 1
+                }
+            }
+            seenTokens = tokens.count
             let space = skipCFWS(input, defects: &defects)
             guard position < count else { return .end }
             let byte = input[position]
             switch byte {
             case UInt8(ascii: ","):
-                if inAngle, isRouteSoFar(from: angleStart), nextSignificantIsAt(input, after: position) {
+                if inAngle, routeSoFar, nextSignificantIsAt(input, after: position) {
                     appendSpecial(byte, space: space)
                     position += 1
                     continue
@@ -245,7 +255,8 @@ struct AddressListParser {
             case UInt8(ascii: "<"):
                 inAngle = true
                 sawAngle = true
-                angleStart = tokens.count + 1
+                routeSoFar = false
+                angleTokens = 0
                 appendSpecial(byte, space: space)
                 position += 1
             case UInt8(ascii: ">"):
@@ -283,22 +294,6 @@ struct AddressListParser {
             Token(
                 kind: .special, byte: byte, spaceBefore: space, hasEscape: false, unterminated: false,
                 start: position, end: position + 1))
-    }
-
-    /// Tokens since `start` are an obsolete route so far: `@domain` items separated by commas.
-    private func isRouteSoFar(from start: Int) -> Bool {
-        guard start < tokens.count, tokens[start].kind == .special, tokens[start].byte == UInt8(ascii: "@") else {
-            return false
-        }
-        for token in tokens[start...] {
-            if token.kind == .quoted { return false }
-            if token.kind == .special, token.byte != UInt8(ascii: "@"), token.byte != UInt8(ascii: "."),
-                token.byte != UInt8(ascii: ",")
-            {
-                return false
-            }
-        }
-        return true
     }
 
     private func nextSignificantIsAt(_ input: UnsafeBufferPointer<UInt8>, after index: Int) -> Bool {
@@ -488,7 +483,7 @@ struct AddressListParser {
             addDefect("dropped an element without '@'", to: &defects)
             return nil
         }
-        guard buildLocalPart(input, range.lowerBound..<at, defects: &defects) else { return nil }
+        guard buildLocalPart(input, range.lowerBound..<at, inAngle: inAngle, defects: &defects) else { return nil }
         addressBuffer.removeAll(keepingCapacity: true)
         CanonicalAddress.appendLocalPart(content: localBuffer, to: &addressBuffer)
         addressBuffer.append(UInt8(ascii: "@"))
@@ -498,7 +493,7 @@ struct AddressListParser {
 
     /// Builds the unquoted local-part content into `localBuffer`; false (with a defect) when unusable.
     private mutating func buildLocalPart(
-        _ input: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, defects: inout [String]
+        _ input: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, inAngle: Bool, defects: inout [String]
     ) -> Bool {
         localBuffer.removeAll(keepingCapacity: true)
         guard !range.isEmpty else {
@@ -528,8 +523,16 @@ struct AddressListParser {
                 }
                 previousWasWord = true
             case .special:
+                if token.byte != UInt8(ascii: ".") {
+                    // Only ':' is kept (inside angle brackets, e.g. `<mailto:x@y>`); other specials make the
+                    // local part unusable rather than part of an invented address.
+                    guard inAngle, token.byte == UInt8(ascii: ":") else {
+                        addDefect("dropped an element with an invalid local part", to: &defects)
+                        return false
+                    }
+                    stray = true
+                }
                 localBuffer.append(token.byte)
-                if token.byte != UInt8(ascii: ".") { stray = true }
                 previousWasWord = false
             case .literal:
                 addDefect("dropped an element with a domain literal in the local part", to: &defects)

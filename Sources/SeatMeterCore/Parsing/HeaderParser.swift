@@ -49,6 +49,7 @@ package enum HeaderParser {
     static func parse(buffer: UnsafeBufferPointer<UInt8>, limits: HeaderLimits) -> MessageFacts {
         let block = UnsafeBufferPointer(rebasing: buffer[0..<RawHeaderField.headerBlockLength(buffer)])
         var facts = MessageFacts()
+        facts.appearances.reserveCapacity(8)
         var defects: [String] = []
         let fields = RawHeaderField.scan(block, limits: limits, defects: &defects)
         facts.digest = HeaderDigest.hexDigest(block: block, fields: fields)
@@ -136,31 +137,5 @@ package enum HeaderParser {
             previousWasEquals = byte == UInt8(ascii: "=")
         }
         return false
-    }
-}
-
-extension AddressField {
-    /// 0...9, for a bit set of seen fields.
-    var ordinal: Int {
-        switch self {
-        case .from: 0
-        case .sender: 1
-        case .replyTo: 2
-        case .to: 3
-        case .cc: 4
-        case .bcc: 5
-        case .resentFrom: 6
-        case .resentSender: 7
-        case .resentTo: 8
-        case .resentCc: 9
-        }
-    }
-
-    /// `Resent-*` fields, which may legitimately repeat (RFC 5322 §3.6.6).
-    var isResent: Bool {
-        switch self {
-        case .resentFrom, .resentSender, .resentTo, .resentCc: true
-        default: false
-        }
     }
 }

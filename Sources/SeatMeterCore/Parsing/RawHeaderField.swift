@@ -9,7 +9,7 @@ struct RawHeaderField {
     /// Splits a header block into fields.
     ///
     /// Lines end with CRLF or a bare LF; a line starting with white space continues the previous field; the first
-    /// empty line ends the block. Tolerated: 8-bit bytes in values, white space before the colon (`obs-optional`,
+    /// empty line ends the block. An mbox `From ` line at the very start is skipped. Tolerated: 8-bit bytes in values, white space before the colon (`obs-optional`,
     /// RFC 5322 §4.5). Lines that are neither a field nor a continuation are skipped with a defect; limits cut the
     /// block, a field or the field list with a defect.
     static func scan(
@@ -62,6 +62,13 @@ struct RawHeaderField {
                 continue
             }
             finish()
+            if lineStart == 0, contentEnd >= 5, block[0] == UInt8(ascii: "F"), block[1] == UInt8(ascii: "r"),
+                block[2] == UInt8(ascii: "o"), block[3] == UInt8(ascii: "m"), block[4] == 0x20
+            {
+                // An mbox "From " separator line before the first field (RFC 4155): not a field, not a defect.
+                lineStart = next
+                continue
+            }
             var cursor = lineStart
             while cursor < contentEnd {
                 let byte = block[cursor]

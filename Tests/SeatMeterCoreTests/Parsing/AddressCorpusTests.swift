@@ -3,7 +3,7 @@ import SeatMeterCore
 import Testing
 
 /// Deviations from the corpus, each with its reason: Fixtures/address-deviations.json.
-struct Deviation: Decodable, Sendable {
+struct AddressDeviation: Decodable, Sendable {
     var id: String
     var source: String
     /// `address` (canonical address list), `name` (display names), `must-fail` (no defect although a peer fails).
@@ -12,9 +12,9 @@ struct Deviation: Decodable, Sendable {
 
     var key: String { "\(source)|\(id)|\(aspect)" }
 
-    static func load() throws -> [Deviation] {
-        let url = try TestPaths.fixtures().appendingPathComponent("address-deviations.json")
-        return try JSONDecoder().decode([Deviation].self, from: Data(contentsOf: url))
+    static func load() throws -> [AddressDeviation] {
+        let url = try ParsingTestPaths.fixtures().appendingPathComponent("address-deviations.json")
+        return try JSONDecoder().decode([AddressDeviation].self, from: Data(contentsOf: url))
     }
 
     static func keys() throws -> Set<String> { Set(try load().map(\.key)) }
@@ -27,7 +27,7 @@ struct AddressCaseResult {
     var actual: [Mailbox]
     var expected: [(name: String, id: String)]
 
-    init(_ corpusCase: CorpusCase) {
+    init(_ corpusCase: AddressCorpusCase) {
         let facts = HeaderParser.parse(corpusCase.headerBlock)
         actual = facts.appearances.map(\.mailbox)
         expected = AddressComparison.expected(corpusCase.expectedAddresses, source: corpusCase.source)
@@ -42,26 +42,26 @@ struct AddressCaseResult {
 
 @Suite("Address corpus (../shared/corpus/cases)")
 struct AddressCorpusTests {
-    static let addressCases: [CorpusCase] = (try? CorpusCase.load(kinds: [.addressList])) ?? []
-    static let mustFailCases: [CorpusCase] = (try? CorpusCase.load(kinds: [.mustFail])) ?? []
+    static let addressCases: [AddressCorpusCase] = (try? AddressCorpusCase.load(kinds: [.addressList])) ?? []
+    static let mustFailCases: [AddressCorpusCase] = (try? AddressCorpusCase.load(kinds: [.mustFail])) ?? []
 
     @Test("the corpus is present and holds the address cases")
     func corpusIsPresent() throws {
-        _ = try TestPaths.corpus()
+        _ = try ParsingTestPaths.corpus()
         #expect(Self.addressCases.count >= 200)
         #expect(Self.mustFailCases.count >= 50)
     }
 
     @Test("canonical address list equals the suite's, unless listed as a deviation", arguments: AddressCorpusTests.addressCases)
-    func addressList(_ corpusCase: CorpusCase) throws {
-        let listed = try Deviation.keys().contains(corpusCase.key("address"))
+    func addressList(_ corpusCase: AddressCorpusCase) throws {
+        let listed = try AddressDeviation.keys().contains(corpusCase.key("address"))
         let result = AddressCaseResult(corpusCase)
         #expect(result.addressesEqual == !listed, "\(listed ? "listed deviation now passes" : "deviation"): \(result.summary)")
     }
 
     @Test("display names equal the suite's, unless listed as a deviation", arguments: AddressCorpusTests.addressCases)
-    func names(_ corpusCase: CorpusCase) throws {
-        let keys = try Deviation.keys()
+    func names(_ corpusCase: AddressCorpusCase) throws {
+        let keys = try AddressDeviation.keys()
         let result = AddressCaseResult(corpusCase)
         guard result.addressesEqual else { return }  // scored under the address aspect
         let listed = keys.contains(corpusCase.key("name"))
@@ -70,7 +70,7 @@ struct AddressCorpusTests {
 
     @Test("at least 98% of address-list cases agree, and the fixture lists only real cases")
     func passRate() throws {
-        let deviations = try Deviation.load()
+        let deviations = try AddressDeviation.load()
         let results = Self.addressCases.map { ($0, AddressCaseResult($0)) }
         let equal = results.filter { $0.1.addressesEqual }.count
         let namesEqual = results.filter { $0.1.namesEqual }.count
@@ -78,7 +78,7 @@ struct AddressCorpusTests {
         #expect(Double(equal) >= 0.98 * Double(results.count))
         let known = Set(Self.addressCases.flatMap { [$0.key("address"), $0.key("name")] })
             .union(Self.mustFailCases.map { $0.key("must-fail") })
-            .union(MessageCorpus.keys())
+            .union(OracleMessage.keys())
         for deviation in deviations where !deviation.source.hasPrefix("messages/") {
             #expect(known.contains(deviation.key), "fixture lists an unknown case: \(deviation.key)")
             #expect(!deviation.reason.isEmpty)
@@ -86,8 +86,8 @@ struct AddressCorpusTests {
     }
 
     @Test("must-fail: no crash, and a defect (unless listed with its reason)", arguments: AddressCorpusTests.mustFailCases)
-    func mustFail(_ corpusCase: CorpusCase) throws {
-        let listed = try Deviation.keys().contains(corpusCase.key("must-fail"))
+    func mustFail(_ corpusCase: AddressCorpusCase) throws {
+        let listed = try AddressDeviation.keys().contains(corpusCase.key("must-fail"))
         let facts = HeaderParser.parse(corpusCase.headerBlock)
         let list = HeaderParser.parseAddressList(corpusCase.input, label: "to")
         #expect(list.mailboxes.map(\.address) == facts.appearances.map(\.mailbox.address))
@@ -100,6 +100,6 @@ struct AddressCorpusTests {
     }
 }
 
-extension CorpusCase: CustomTestStringConvertible {
+extension AddressCorpusCase: CustomTestStringConvertible {
     var testDescription: String { description }
 }

@@ -47,13 +47,13 @@ struct AutomationSignalsTests {
 
     @Test("X-Auto-Response-Suppress alone is not automation")
     func suppressAlone() {
-        let facts = parseHeader("From: Jane <jane@example.com>\nTo: help@example.com\nX-Auto-Response-Suppress: All\n")
+        let facts = TestParse.header("From: Jane <jane@example.com>\nTo: help@example.com\nX-Auto-Response-Suppress: All\n")
         #expect(!facts.automation.isAutomated)
     }
 
     @Test("several signals come in a fixed order, each once")
     func order() {
-        let facts = parseHeader(
+        let facts = TestParse.header(
             """
             X-Failed-Recipients: x@y
             Return-Path: <>

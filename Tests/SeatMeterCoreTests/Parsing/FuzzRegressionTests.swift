@@ -7,7 +7,7 @@ import Testing
 @Suite("Fuzz regressions")
 struct FuzzRegressionTests {
     static func crashers() throws -> [URL] {
-        let directory = try TestPaths.fixtures().appendingPathComponent("fuzz-crashers")
+        let directory = try ParsingTestPaths.fixtures().appendingPathComponent("fuzz-crashers")
         return try FileManager.default.contentsOfDirectory(at: directory, includingPropertiesForKeys: nil)
             .sorted { $0.lastPathComponent < $1.lastPathComponent }
     }

@@ -43,8 +43,8 @@ struct HeaderParserTests {
     @Test("unfolding with CRLF and with bare LF gives the same facts")
     func unfolding() {
         let text = "From: John\n Doe\n\t<john@example.com>\nSubject: a long\n  subject\nTo: x@y.test,\n z@y.test\n"
-        let crlf = parseHeader(text)
-        let lf = parseHeader(text, lf: true)
+        let crlf = TestParse.header(text)
+        let lf = TestParse.header(text, lf: true)
         #expect(crlf.appearances == lf.appearances)
         #expect(crlf.subject == "a long  subject")
         #expect(crlf.appearances.map(\.mailbox.name) == ["John Doe", "", ""])
@@ -54,7 +54,7 @@ struct HeaderParserTests {
 
     @Test("field names are case-insensitive; white space before the colon is obsolete but read")
     func fieldNames() {
-        let facts = parseHeader("FROM: a@x.test\ncc : b@x.test\nReply-to:c@x.test\nRESENT-cc: d@x.test\nSUBJECT: s\n")
+        let facts = TestParse.header("FROM: a@x.test\ncc : b@x.test\nReply-to:c@x.test\nRESENT-cc: d@x.test\nSUBJECT: s\n")
         #expect(facts.appearances.map(\.field) == [.from, .cc, .replyTo, .resentCc])
         #expect(facts.subject == "s")
         #expect(facts.defects.isEmpty)
@@ -62,7 +62,7 @@ struct HeaderParserTests {
 
     @Test("every address field in header order")
     func allFields() {
-        let facts = parseHeader(
+        let facts = TestParse.header(
             """
             Resent-From: rf@x.test
             Resent-Sender: rs@x.test
@@ -85,7 +85,7 @@ struct HeaderParserTests {
 
     @Test("a repeated field keeps both and adds a defect; Resent-* may repeat")
     func duplicates() {
-        let facts = parseHeader(
+        let facts = TestParse.header(
             "From: a@x.test\nFrom: b@x.test\nResent-From: c@x.test\nResent-From: d@x.test\nSubject: one\nSubject: two\n")
         #expect(facts.appearances.map(\.mailbox.address) == ["a@x.test", "b@x.test", "c@x.test", "d@x.test"])
         #expect(facts.defects.contains("from: field appears more than once"))
@@ -105,10 +105,19 @@ struct HeaderParserTests {
 
     @Test("malformed lines and orphan continuation lines are skipped with a defect")
     func malformedLines() {
-        let facts = parseHeader(" orphan\nnot a header line\nFrom: a@x.test\n>From junk\nTo: b@x.test\n")
+        let facts = TestParse.header(" orphan\nnot a header line\nFrom: a@x.test\n>From junk\nTo: b@x.test\n")
         #expect(facts.appearances.map(\.mailbox.address) == ["a@x.test", "b@x.test"])
         #expect(facts.defects.contains("malformed header lines ignored"))
         #expect(facts.defects.contains("continuation lines without a field ignored"))
+    }
+
+    @Test("an mbox 'From ' line before the first field is skipped without a defect")
+    func mboxFromLine() {
+        let facts = TestParse.header("From jane@example.com Mon Jun  2 10:00:00 2003\nFrom: Jane <jane@example.com>\n")
+        #expect(facts.appearances.map(\.mailbox.address) == ["jane@example.com"])
+        #expect(facts.defects.isEmpty)
+        let later = TestParse.header("Subject: x\nFrom jane@example.com Mon Jun  2 10:00:00 2003\n")
+        #expect(later.defects == ["malformed header lines ignored"])
     }
 
     @Test("input that is not mail gets defects, never a crash")
@@ -121,7 +130,7 @@ struct HeaderParserTests {
 
     @Test("empty and mailbox-less address fields")
     func emptyFields() {
-        let facts = parseHeader("From: Mary Smith\nTo:\nBcc:\nCc: undisclosed-recipients:;\n")
+        let facts = TestParse.header("From: Mary Smith\nTo:\nBcc:\nCc: undisclosed-recipients:;\n")
         #expect(facts.appearances.isEmpty)
         #expect(facts.defects.contains("from: dropped an element without '@'"))
         #expect(facts.defects.contains("from: no mailbox"))
@@ -172,7 +181,7 @@ struct HeaderParserTests {
 
     @Test("a typical help-desk message")
     func typical() throws {
-        let facts = parseHeader(
+        let facts = TestParse.header(
             """
             Return-Path: <jane.doe@example.com>
             Received: from mail.example.com by mx.example.org; Mon, 2 Jun 2003 10:00:01 -0700

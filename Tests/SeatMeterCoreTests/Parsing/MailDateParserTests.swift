@@ -76,7 +76,7 @@ struct MailDateParserTests {
 
     @Test("the header parser records a bad date as a defect and nil")
     func inHeader() {
-        let facts = parseHeader("From: a@x.test\nDate: not a date\n")
+        let facts = TestParse.header("From: a@x.test\nDate: not a date\n")
         #expect(facts.date == nil)
         #expect(facts.defects.contains("date: no month"))
     }

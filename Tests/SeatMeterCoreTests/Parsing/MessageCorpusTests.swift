@@ -4,7 +4,7 @@ import Testing
 
 /// A message of `../shared/corpus/messages/` with the addresses Python's `email.policy.default` found in it
 /// (an oracle, not the truth).
-struct MessageCorpus: Sendable, CustomTestStringConvertible {
+struct OracleMessage: Sendable, CustomTestStringConvertible {
     var source: String
     var file: String
     var path: String
@@ -20,15 +20,15 @@ struct MessageCorpus: Sendable, CustomTestStringConvertible {
         "messages/mail-parser/manifest_python_oracle.json",
     ]
 
-    static func load() throws -> [MessageCorpus] {
-        let corpus = try TestPaths.corpus()
-        var messages: [MessageCorpus] = []
+    static func load() throws -> [OracleMessage] {
+        let corpus = try ParsingTestPaths.corpus()
+        var messages: [OracleMessage] = []
         for manifest in manifests {
             let url = corpus.appendingPathComponent(manifest)
             let data = try surrogateEscapesAsLatin1(Data(contentsOf: url))
             guard let root = try JSONSerialization.jsonObject(with: data) as? [String: Any],
                 let files = root["files"] as? [[String: Any]]
-            else { throw TestPaths.Missing(description: "\(manifest): no files") }
+            else { throw ParsingTestPaths.Missing(description: "\(manifest): no files") }
             for entry in files {
                 guard let file = entry["file"] as? String else { continue }
                 let headers = (entry["headers"] ?? entry["python_oracle"]) as? [String: Any] ?? [:]
@@ -45,7 +45,7 @@ struct MessageCorpus: Sendable, CustomTestStringConvertible {
                     }
                 }
                 messages.append(
-                    MessageCorpus(
+                    OracleMessage(
                         source: manifest, file: file,
                         path: url.deletingLastPathComponent().appendingPathComponent(file).path, oracle: oracle))
             }
@@ -92,35 +92,35 @@ struct MessageCorpus: Sendable, CustomTestStringConvertible {
 
 @Suite("Message corpus (../shared/corpus/messages, Python policy.default oracle)")
 struct MessageCorpusTests {
-    static let messages: [MessageCorpus] = (try? MessageCorpus.load()) ?? []
+    static let messages: [OracleMessage] = (try? OracleMessage.load()) ?? []
 
     @Test("the message corpus is present")
     func corpusIsPresent() throws {
-        #expect(try MessageCorpus.load().count >= 150)
+        #expect(try OracleMessage.load().count >= 150)
     }
 
     @Test("canonical address lists equal the oracle's, unless listed as a deviation", arguments: MessageCorpusTests.messages)
-    func addresses(_ message: MessageCorpus) throws {
-        let listed = try Deviation.keys().contains(message.key("address"))
+    func addresses(_ message: OracleMessage) throws {
+        let listed = try AddressDeviation.keys().contains(message.key("address"))
         let result = try message.compare()
         #expect(result.addressesEqual == !listed, "\(listed ? "listed deviation now passes" : "deviation"): \(result.summary)")
     }
 
     @Test("display names equal the oracle's, unless listed as a deviation", arguments: MessageCorpusTests.messages)
-    func names(_ message: MessageCorpus) throws {
+    func names(_ message: OracleMessage) throws {
         let result = try message.compare()
         guard result.addressesEqual else { return }
-        let listed = try Deviation.keys().contains(message.key("name"))
+        let listed = try AddressDeviation.keys().contains(message.key("name"))
         #expect(result.namesEqual == !listed, "\(listed ? "listed deviation now passes" : "deviation"): \(result.summary)")
     }
 
     @Test("every message parses without crashing and the fixture lists only real messages")
     func fixtureListsRealMessages() throws {
-        let keys = MessageCorpus.keys()
+        let keys = OracleMessage.keys()
         var equal = 0
         for message in Self.messages where try message.compare().addressesEqual { equal += 1 }
         print("messages: \(equal)/\(Self.messages.count) canonical address lists equal the oracle")
-        for deviation in try Deviation.load() where deviation.source.hasPrefix("messages/") {
+        for deviation in try AddressDeviation.load() where deviation.source.hasPrefix("messages/") {
             #expect(keys.contains(deviation.key), "fixture lists an unknown message: \(deviation.key)")
         }
     }

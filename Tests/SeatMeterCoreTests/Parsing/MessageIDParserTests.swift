@@ -37,8 +37,8 @@ struct MessageIDParserTests {
 
     @Test("field names match case-insensitively: Message-Id, MESSAGE-ID")
     func fieldNameCase() {
-        #expect(parseHeader("Message-Id: <x@y>\n").messageID == "x@y")
-        #expect(parseHeader("MESSAGE-ID: <x@y>\n").messageID == "x@y")
-        #expect(parseHeader("message-id:<x@y>\n").messageID == "x@y")
+        #expect(TestParse.header("Message-Id: <x@y>\n").messageID == "x@y")
+        #expect(TestParse.header("MESSAGE-ID: <x@y>\n").messageID == "x@y")
+        #expect(TestParse.header("message-id:<x@y>\n").messageID == "x@y")
     }
 }

@@ -2,7 +2,7 @@ import Foundation
 import SeatMeterCore
 
 /// One case of `../shared/corpus/cases/*.json`.
-struct CorpusCase: Sendable, CustomStringConvertible {
+struct AddressCorpusCase: Sendable, CustomStringConvertible {
     enum Kind: String, Sendable {
         case addressList = "address-list"
         case mustFail = "must-fail"
@@ -21,16 +21,16 @@ struct CorpusCase: Sendable, CustomStringConvertible {
     /// The deviation key used in Fixtures/address-deviations.json.
     func key(_ aspect: String) -> String { "\(source)|\(id)|\(aspect)" }
 
-    static func load(kinds: Set<Kind>) throws -> [CorpusCase] {
-        let directory = try TestPaths.corpus().appendingPathComponent("cases")
+    static func load(kinds: Set<Kind>) throws -> [AddressCorpusCase] {
+        let directory = try ParsingTestPaths.corpus().appendingPathComponent("cases")
         let files = try FileManager.default.contentsOfDirectory(atPath: directory.path)
             .filter { $0.hasSuffix(".json") }.sorted()
-        var cases: [CorpusCase] = []
+        var cases: [AddressCorpusCase] = []
         for file in files {
             let data = try Data(contentsOf: directory.appendingPathComponent(file))
             guard let root = try JSONSerialization.jsonObject(with: data) as? [String: Any],
                 let entries = root["cases"] as? [[String: Any]]
-            else { throw TestPaths.Missing(description: "\(file): no cases") }
+            else { throw ParsingTestPaths.Missing(description: "\(file): no cases") }
             for entry in entries {
                 guard let kindText = entry["kind"] as? String, let kind = Kind(rawValue: kindText),
                     kinds.contains(kind), let id = entry["id"] as? String, let text = entry["input"] as? String
@@ -42,7 +42,7 @@ struct CorpusCase: Sendable, CustomStringConvertible {
                     expected = list.map { ($0["name"] as? String ?? "", $0["address"] as? String ?? "") }
                 }
                 cases.append(
-                    CorpusCase(
+                    AddressCorpusCase(
                         source: file, id: id, kind: kind, input: input, expectedAddresses: expected,
                         api: entry["api"] as? String ?? ""))
             }

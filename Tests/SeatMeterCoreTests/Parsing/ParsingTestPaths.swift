@@ -1,7 +1,7 @@
 import Foundation
 
 /// Locates the package root, the shared corpus (`../shared` beside it) and this target's fixtures from `#filePath`.
-enum TestPaths {
+enum ParsingTestPaths {
     struct Missing: Error, CustomStringConvertible {
         var description: String
     }
