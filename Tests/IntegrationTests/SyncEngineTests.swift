@@ -19,19 +19,19 @@ struct SyncEngineTests {
         var ledgerPath: String { configuration.ledgerPath }
         var configPath: String { directory.path + "/seatmeter.yaml" }
 
-        init(server: DovecotServer, organization: String, extraAccounts: String = "", folders: String? = nil)
-            throws
-        {
+        init(
+            server: DovecotServer, organization: String, extraAccounts: String = "", folders: String? = nil,
+            transport: String? = nil
+        ) throws {
             directory = try TemporaryDirectory(prefix: "seatmeter-sync")
             try server.password.write(toFile: directory.path + "/imap-password", atomically: true, encoding: .utf8)
             let yaml = """
                 ledger: ledger/seatmeter.sqlite
                 accounts:
                   - name: helpdesk
-                    url: \(server.plainURL)
+                    \(transport ?? "url: \(server.plainURL)\n    allow_insecure: true")
                     username: \(server.user)
                     password_file: imap-password
-                    allow_insecure: true
                     timeout: 10s
                     folders: \(folders ?? "{ incoming: [INBOX], outgoing: [Sent] }")
                 \(extraAccounts)
@@ -91,6 +91,31 @@ struct SyncEngineTests {
             #expect(actual.confirmed == expected.confirmed, "\(address)")
             #expect(actual.name == expected.name, "\(address)")
         }
+    }
+
+    @Test(arguments: ["starttls", "imaps"])
+    func syncOverTLSVerifiesTheServer(transport: String) async throws {
+        let mailbox = try GeneratedMailbox(messages: 150, seed: 12)
+        let server = try DovecotServer()
+        try server.deliver(mailbox)
+        let ca = try #require(server.caFile)
+        let url = transport == "imaps" ? try #require(server.tlsURL) : server.plainURL
+        let setup = try Setup(
+            server: server, organization: mailbox.organizationYAML,
+            transport: "url: \(url)\n    ca_file: \(ca)")
+        let results = await try setup.engine().syncAll()
+        #expect(results.allSatisfy { $0.succeeded }, "\(results)")
+        #expect(try setup.engine().ledger.messageCount() == mailbox.truth.distinct_messages)
+
+        // Without the CA the server's certificate is not trusted: a clear, non-transient failure.
+        let untrusted = try Setup(
+            server: server, organization: mailbox.organizationYAML, transport: "url: \(url)")
+        var engine = try untrusted.engine()
+        engine.maxAttempts = 1
+        let failed = await engine.syncAll()
+        let error = try #require(failed.first?.error)
+        #expect(error.contains("account helpdesk"), "\(error)")
+        #expect(error.lowercased().contains("certificate"), "\(error)")
     }
 
     @Test func incrementalSyncFetchesOnlyNewMail() async throws {

@@ -70,7 +70,8 @@ package struct MessageFacts: Sendable, Hashable {
     package var automation: AutomationFacts
     /// Problems found while parsing; each a short, stable description.
     package var defects: [String]
-    /// Lowercase hex SHA-256 of the raw header block: the de-duplication key when there is no Message-ID.
+    /// Lowercase hex SHA-256 of the header fields in canonical form (see `HeaderDigest`): the de-duplication key
+    /// when there is no Message-ID; empty when there is one.
     package var digest: String
 
     package init(

@@ -9,8 +9,9 @@
 /// - Every address field appearance is kept, in header order, even when a field occurs twice (two `From` lines
 ///   give both mailboxes and a defect). `Resent-*` fields may repeat (one block per resending) without a defect.
 /// - `Subject`, `Date` and `Message-ID`: the first occurrence counts; a repetition is a defect.
-/// - ``MessageFacts/digest`` is the SHA-256 of the fetched fields in a canonical form (``HeaderDigest``), so that
-///   IMAP, Maildir and mbox copies of one message agree.
+/// - ``MessageFacts/digest``, for messages without a usable Message-ID, is the SHA-256 of the fetched fields in a
+///   canonical form (``HeaderDigest``), so that IMAP, Maildir and mbox copies of one message agree; with a
+///   Message-ID it is empty (the Message-ID is the key, and hashing would cost more than parsing).
 ///
 /// - SeeAlso: [RFC 5322 §2.2](https://www.rfc-editor.org/rfc/rfc5322#section-2.2)
 package enum HeaderParser {
@@ -52,7 +53,6 @@ package enum HeaderParser {
         facts.appearances.reserveCapacity(8)
         var defects: [String] = []
         let fields = RawHeaderField.scan(block, limits: limits, defects: &defects)
-        facts.digest = HeaderDigest.hexDigest(block: block, fields: fields)
         if fields.isEmpty { defects.append("no header fields") }
 
         var addressParser = AddressListParser()
@@ -127,6 +127,8 @@ package enum HeaderParser {
         }
         facts.automation = AutomationFacts(reasons: automation.reasons)
         facts.defects = defects
+        // The digest is the de-duplication key only without a Message-ID; hashing costs more than parsing.
+        if facts.messageID == nil { facts.digest = HeaderDigest.hexDigest(block: block, fields: fields) }
         return facts
     }
 

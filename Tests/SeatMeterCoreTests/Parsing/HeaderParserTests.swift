@@ -38,6 +38,10 @@ struct HeaderParserTests {
         #expect(digests.count == 1)
         let other = HeaderParser.parse(Array("From: a@x.test\r\nSubject: another\r\nTo: b@x.test\r\n".utf8))
         #expect(!digests.contains(other.digest))
+        // With a Message-ID that is the key: no digest is computed.
+        let withID = HeaderParser.parse(Array("Message-ID: <k@x.test>\r\nFrom: a@x.test\r\n".utf8))
+        #expect(withID.digest.isEmpty)
+        #expect(withID.deduplicationKey == "mid:k@x.test")
     }
 
     @Test("unfolding with CRLF and with bare LF gives the same facts")
