@@ -3,7 +3,9 @@ internal import Glibc
 /// A mail server's URL, `scheme://host[:port][/]`, as ``IMAPEndpoint`` and ``SMTPEndpoint`` accept it: nothing but
 /// the scheme, the host and the port (no user info, path, query or fragment). IPv6 hosts are bracketed
 /// (`imap://[::1]:143`).
-struct ServerURL: Sendable, Hashable {
+///
+/// `package` only for ``isLoopback(host:)``, which the configuration loader uses too.
+package struct ServerURL: Sendable, Hashable {
     /// The scheme names and default ports of one protocol, and what to say about a path in its URL.
     struct Syntax: Sendable {
         /// `imap`, `smtp`: the scheme upgraded with STARTTLS (or, on loopback, left in clear text).
