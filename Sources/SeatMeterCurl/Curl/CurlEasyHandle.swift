@@ -74,7 +74,9 @@ final class CurlEasyHandle {
 
     /// Sets a list option (`CURLOPT_MAIL_RCPT`, …) to `strings`, in order. The `curl_slist` belongs to this handle:
     /// libcurl does not copy it, so it lives until it is replaced or the handle is cleaned up.
-    func setOption(_ option: CURLoption, _ strings: [String], file: String = #fileID, line: Int = #line) throws(CurlError) {
+    func setOption(
+        _ option: CURLoption, _ strings: [String], file: String = #fileID, line: Int = #line
+    ) throws(CurlError) {
         var list: UnsafeMutablePointer<curl_slist>?
         for string in strings {
             let appended = string.withCString { curl_slist_append(list, $0) }
@@ -92,6 +94,22 @@ final class CurlEasyHandle {
         }
         curl_slist_free_all(lists[option.rawValue])  // no longer referenced by libcurl
         lists[option.rawValue] = list
+    }
+
+    /// TLS as `security` asks (`CURLOPT_USE_SSL`), the peer's certificate and host name always verified;
+    /// `caFile` (`CURLOPT_CAINFO`) replaces the system's CA store.
+    func setTLS(
+        _ security: TransportSecurity, caFile: String?, file: String = #fileID, line: Int = #line
+    ) throws(CurlError) {
+        switch security {
+        case .implicitTLS: break  // imaps://, smtps:// are TLS from the first byte
+        case .startTLS: try setOption(CURLOPT_USE_SSL, Int(CURLUSESSL_ALL.rawValue), file: file, line: line)
+        case .plain: try setOption(CURLOPT_USE_SSL, Int(CURLUSESSL_NONE.rawValue), file: file, line: line)
+        }
+        // Verification is never turned off.
+        try setOption(CURLOPT_SSL_VERIFYPEER, 1, file: file, line: line)
+        try setOption(CURLOPT_SSL_VERIFYHOST, 2, file: file, line: line)
+        if let caFile { try setOption(CURLOPT_CAINFO, caFile, file: file, line: line) }
     }
 
     /// Sets a read or write callback (`CURLOPT_READFUNCTION`, `CURLOPT_WRITEFUNCTION`); its user data is set apart

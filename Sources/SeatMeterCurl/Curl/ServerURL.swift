@@ -8,6 +8,8 @@ internal import Glibc
 package struct ServerURL: Sendable, Hashable {
     /// The scheme names and default ports of one protocol, and what to say about a path in its URL.
     struct Syntax: Sendable {
+        /// `IMAP`, `SMTP`: for messages.
+        var protocolName: String
         /// `imap`, `smtp`: the scheme upgraded with STARTTLS (or, on loopback, left in clear text).
         var scheme: String
         /// `imaps`, `smtps`: TLS from the first byte.
@@ -20,10 +22,10 @@ package struct ServerURL: Sendable, Hashable {
 
     /// The scheme as the syntax spells it (lower case).
     var scheme: String
-    var implicitTLS: Bool
     /// The host as written, brackets stripped for IPv6.
     var host: String
     var port: Int
+    var security: TransportSecurity
 
     /// `scheme://host:port/path` for libcurl, the IPv6 host bracketed again.
     func string(path: String = "") -> String {
@@ -31,10 +33,29 @@ package struct ServerURL: Sendable, Hashable {
         return "\(scheme)://\(authority):\(port)/\(path)"
     }
 
-    /// Parses `scheme://host[:port][/]`.
+    /// Parses `scheme://host[:port][/]` and decides the connection's security: implicit TLS for the TLS scheme,
+    /// else STARTTLS, or clear text when `allowInsecure` is set, which is refused unless the host is loopback.
     ///
-    /// - Throws: ``ServerURLProblem`` with the reason; the caller wraps it in its own error type.
-    static func parse(_ url: String, syntax: Syntax) throws(ServerURLProblem) -> ServerURL {
+    /// - Throws: ``ServerURLProblem`` with the message; the caller wraps it in its own error type.
+    static func parse(_ url: String, syntax: Syntax, allowInsecure: Bool) throws(ServerURLProblem) -> ServerURL {
+        let parsed: ServerURL
+        do {
+            parsed = try parseSyntax(url, syntax: syntax, allowInsecure: allowInsecure)
+        } catch {
+            throw ServerURLProblem("invalid \(syntax.protocolName) URL \"\(url)\": \(error.message)")
+        }
+        if allowInsecure && !isLoopback(host: parsed.host) {
+            throw ServerURLProblem(
+                "allow_insecure is only honoured for loopback hosts (127.0.0.0/8, ::1, localhost),"
+                    + " not for \(parsed.host)")
+        }
+        return parsed
+    }
+
+    /// ``parse(_:syntax:allowInsecure:)`` without the loopback rule, throwing only the reason.
+    private static func parseSyntax(
+        _ url: String, syntax: Syntax, allowInsecure: Bool
+    ) throws(ServerURLProblem) -> ServerURL {
         let lower = url.lowercased()
         let implicitTLS: Bool
         let rest: Substring
@@ -91,14 +112,11 @@ package struct ServerURL: Sendable, Hashable {
             port = value
         }
         return ServerURL(
-            scheme: implicitTLS ? syntax.implicitTLSScheme : syntax.scheme, implicitTLS: implicitTLS,
-            host: String(host), port: port)
+            scheme: implicitTLS ? syntax.implicitTLSScheme : syntax.scheme, host: String(host), port: port,
+            security: TransportSecurity(implicitTLS: implicitTLS, allowInsecure: allowInsecure))
     }
 
     // MARK: - Loopback
-
-    /// The hosts a connection without TLS may go to, as error messages name them.
-    static let loopbackDescription = "loopback hosts (127.0.0.0/8, ::1, localhost)"
 
     /// Whether `host` is 127.0.0.0/8, ::1 (also spelled out in full, and also in brackets as in a URL) or
     /// `localhost` (with or without the final dot). A name that merely starts with one of these
@@ -125,11 +143,11 @@ package struct ServerURL: Sendable, Hashable {
     }
 }
 
-/// Why ``ServerURL/parse(_:syntax:)`` rejected a URL, in words for the user.
+/// Why ``ServerURL/parse(_:syntax:allowInsecure:)`` rejected a URL, in words for the user.
 struct ServerURLProblem: Error, Sendable, Equatable {
-    var reason: String
+    var message: String
 
-    init(_ reason: String) { self.reason = reason }
+    init(_ message: String) { self.message = message }
 }
 
 /// How a mail connection is protected, decided from the URL's scheme and `allow_insecure`.

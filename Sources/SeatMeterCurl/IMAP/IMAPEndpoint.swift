@@ -78,20 +78,16 @@ extension IMAPEndpoint {
     }
 
     static let urlSyntax = ServerURL.Syntax(
-        scheme: "imap", implicitTLSScheme: "imaps", defaultPort: 143, implicitTLSDefaultPort: 993,
+        protocolName: "IMAP", scheme: "imap", implicitTLSScheme: "imaps", defaultPort: 143,
+        implicitTLSDefaultPort: 993,
         pathReason: "a path (folder) does not belong in the URL")
 
     func resolved() throws(IMAPError) -> Resolved {
         let parsed: ServerURL
         do {
-            parsed = try ServerURL.parse(url, syntax: Self.urlSyntax)
+            parsed = try ServerURL.parse(url, syntax: Self.urlSyntax, allowInsecure: allowInsecure)
         } catch {
-            throw IMAPError(.insecureConfiguration, "invalid IMAP URL \"\(url)\": \(error.reason)")
-        }
-        if allowInsecure && !ServerURL.isLoopback(host: parsed.host) {
-            throw IMAPError(.insecureConfiguration,
-                            "allow_insecure is only honoured for \(ServerURL.loopbackDescription),"
-                                + " not for \(parsed.host)")
+            throw IMAPError(.insecureConfiguration, error.message)
         }
         for (name, value) in [("username", username), ("password", password)]
         where EndpointField.hasNULOrLineBreak(value) {
@@ -106,7 +102,7 @@ extension IMAPEndpoint {
         let idleMilliseconds = try IMAPEndpoint.milliseconds(idleTimeout, name: "idle timeout")
         return Resolved(
             url: parsed.string(), host: parsed.host,
-            security: Security(implicitTLS: parsed.implicitTLS, allowInsecure: allowInsecure),
+            security: parsed.security,
             connectTimeoutMilliseconds: connectMilliseconds, idleTimeoutMilliseconds: idleMilliseconds)
     }
 

@@ -91,21 +91,16 @@ extension SMTPEndpoint {
     }
 
     static let urlSyntax = ServerURL.Syntax(
-        scheme: "smtp", implicitTLSScheme: "smtps", defaultPort: 25, implicitTLSDefaultPort: 465,
+        protocolName: "SMTP", scheme: "smtp", implicitTLSScheme: "smtps", defaultPort: 25,
+        implicitTLSDefaultPort: 465,
         pathReason: "a path does not belong in the URL (the EHLO name is set apart)")
 
     func resolved() throws(SMTPError) -> Resolved {
         let parsed: ServerURL
         do {
-            parsed = try ServerURL.parse(url, syntax: Self.urlSyntax)
+            parsed = try ServerURL.parse(url, syntax: Self.urlSyntax, allowInsecure: allowInsecure)
         } catch {
-            throw SMTPError(.insecureConfiguration, "invalid SMTP URL \"\(url)\": \(error.reason)")
-        }
-        if allowInsecure && !ServerURL.isLoopback(host: parsed.host) {
-            throw SMTPError(
-                .insecureConfiguration,
-                "allow_insecure is only honoured for \(ServerURL.loopbackDescription), not for \(parsed.host)"
-            )
+            throw SMTPError(.insecureConfiguration, error.message)
         }
         switch (username, password) {
         case (nil, nil): break
@@ -132,7 +127,7 @@ extension SMTPEndpoint {
         return Resolved(
             url: parsed.string(path: ehlo),
             host: parsed.host,
-            security: Security(implicitTLS: parsed.implicitTLS, allowInsecure: allowInsecure),
+            security: parsed.security,
             timeoutMilliseconds: milliseconds
         )
     }

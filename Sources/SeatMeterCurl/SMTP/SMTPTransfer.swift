@@ -33,6 +33,12 @@ final class SMTPTransfer {
         try handle.setOption(option, value, file: file, line: line)
     }
 
+    func setTLS(
+        _ security: TransportSecurity, caFile: String?, file: String = #fileID, line: Int = #line
+    ) throws(CurlError) {
+        try handle.setTLS(security, caFile: caFile, file: file, line: line)
+    }
+
     /// `CURLOPT_MAIL_RCPT`: one entry per recipient, in order (the transcript relies on that order).
     func setRecipients(_ recipients: [String], file: String = #fileID, line: Int = #line) throws(CurlError) {
         try handle.setOption(CURLOPT_MAIL_RCPT, recipients, file: file, line: line)
