@@ -1,6 +1,6 @@
 internal import CCurl
 
-/// Owns one libcurl easy handle (`CURL*`) and its error buffer.
+/// Owns one libcurl easy handle (`CURL*`), its error buffer and the `curl_slist`s set on it.
 ///
 /// Not `Sendable`: a handle is used by one thread at a time and never shared (libcurl's threading rule). Every
 /// `setopt`, `perform`, `getinfo`, `send` and `recv` goes through ``check(_:file:line:)``, which turns a `CURLcode`
@@ -11,6 +11,11 @@ final class CurlEasyHandle {
     /// `CURLOPT_ERRORBUFFER` storage. libcurl keeps this pointer for the handle's whole life, so it is allocated
     /// here and freed in `deinit` only after `curl_easy_cleanup`.
     private let errorBuffer: UnsafeMutablePointer<CChar>
+    /// The lists set with the `[String]` `setOption`, by option. libcurl keeps the pointer (it does not
+    /// copy the list), so each is freed only when replaced or after `curl_easy_cleanup`.
+    private var lists: [CURLoption.RawValue: UnsafeMutablePointer<curl_slist>] = [:]
+    /// Whether a debug callback is set: `deinit` must then switch it off before `curl_easy_cleanup`.
+    private var tracing = false
 
     init(file: String = #fileID, line: Int = #line) throws(CurlError) {
         try CurlGlobal.ensureInitialized(file: file, line: line)
@@ -25,7 +30,14 @@ final class CurlEasyHandle {
     }
 
     deinit {
+        if tracing {
+            // curl_easy_cleanup may still talk to the server (QUIT, LOGOUT) and would report that to the debug
+            // callback, whose context is the owner of this handle, already being destroyed: switch tracing off.
+            _ = seatmeter_curl_easy_setopt_long(handle, CURLOPT_VERBOSE, 0)
+            _ = seatmeter_curl_easy_setopt_pointer(handle, CURLOPT_DEBUGFUNCTION, nil)
+        }
         curl_easy_cleanup(handle)
+        for list in lists.values { curl_slist_free_all(list) }
         errorBuffer.deallocate()
     }
 
@@ -43,6 +55,79 @@ final class CurlEasyHandle {
     func setOption(_ option: CURLoption, _ value: String, file: String = #fileID, line: Int = #line) throws(CurlError) {
         let code = value.withCString { seatmeter_curl_easy_setopt_string(handle, option, $0) }
         try check(code, file: file, line: line)
+    }
+
+    /// Sets a `curl_off_t` option (the `*_LARGE` sizes; `curl_off_t` is `Int` on 64-bit Linux, hence the label).
+    func setOption(
+        _ option: CURLoption, large value: curl_off_t, file: String = #fileID, line: Int = #line
+    ) throws(CurlError) {
+        try check(seatmeter_curl_easy_setopt_off_t(handle, option, value), file: file, line: line)
+    }
+
+    /// Sets a pointer option, such as a callback's user data. libcurl keeps the pointer without owning it: the
+    /// caller keeps what it points to alive for as long as libcurl may use it.
+    func setOption(
+        _ option: CURLoption, _ value: UnsafeMutableRawPointer?, file: String = #fileID, line: Int = #line
+    ) throws(CurlError) {
+        try check(seatmeter_curl_easy_setopt_pointer(handle, option, value), file: file, line: line)
+    }
+
+    /// Sets a list option (`CURLOPT_MAIL_RCPT`, …) to `strings`, in order. The `curl_slist` belongs to this handle:
+    /// libcurl does not copy it, so it lives until it is replaced or the handle is cleaned up.
+    func setOption(
+        _ option: CURLoption, _ strings: [String], file: String = #fileID, line: Int = #line
+    ) throws(CurlError) {
+        var list: UnsafeMutablePointer<curl_slist>?
+        for string in strings {
+            let appended = string.withCString { curl_slist_append(list, $0) }
+            guard let appended else {
+                curl_slist_free_all(list)
+                throw CurlError(code: .outOfMemory, detail: "curl_slist_append failed", file: file, line: line)
+            }
+            list = appended
+        }
+        do {
+            try check(seatmeter_curl_easy_setopt_slist(handle, option, list), file: file, line: line)
+        } catch {
+            curl_slist_free_all(list)  // not taken: libcurl still points at the previous list, if any
+            throw error
+        }
+        curl_slist_free_all(lists[option.rawValue])  // no longer referenced by libcurl
+        lists[option.rawValue] = list
+    }
+
+    /// TLS as `security` asks (`CURLOPT_USE_SSL`), the peer's certificate and host name always verified;
+    /// `caFile` (`CURLOPT_CAINFO`) replaces the system's CA store.
+    func setTLS(
+        _ security: TransportSecurity, caFile: String?, file: String = #fileID, line: Int = #line
+    ) throws(CurlError) {
+        switch security {
+        case .implicitTLS: break  // imaps://, smtps:// are TLS from the first byte
+        case .startTLS: try setOption(CURLOPT_USE_SSL, Int(CURLUSESSL_ALL.rawValue), file: file, line: line)
+        case .plain: try setOption(CURLOPT_USE_SSL, Int(CURLUSESSL_NONE.rawValue), file: file, line: line)
+        }
+        // Verification is never turned off.
+        try setOption(CURLOPT_SSL_VERIFYPEER, 1, file: file, line: line)
+        try setOption(CURLOPT_SSL_VERIFYHOST, 2, file: file, line: line)
+        if let caFile { try setOption(CURLOPT_CAINFO, caFile, file: file, line: line) }
+    }
+
+    /// Sets a read or write callback (`CURLOPT_READFUNCTION`, `CURLOPT_WRITEFUNCTION`); its user data is set apart
+    /// with the pointer `setOption` (`CURLOPT_READDATA`, `CURLOPT_WRITEDATA`).
+    func setCallback(
+        _ option: CURLoption, _ callback: seatmeter_curl_data_callback, file: String = #fileID, line: Int = #line
+    ) throws(CurlError) {
+        try check(seatmeter_curl_easy_setopt_data_callback(handle, option, callback), file: file, line: line)
+    }
+
+    /// Sets `CURLOPT_DEBUGFUNCTION` (its user data is `CURLOPT_DEBUGDATA`); libcurl calls it only with
+    /// `CURLOPT_VERBOSE` on. `deinit` switches it off before `curl_easy_cleanup`, so that the callback is never
+    /// called once the handle's owner is being destroyed.
+    func setDebugCallback(
+        _ callback: curl_debug_callback, file: String = #fileID, line: Int = #line
+    ) throws(CurlError) {
+        try check(seatmeter_curl_easy_setopt_debug_callback(handle, callback), file: file, line: line)
+        tracing = true
     }
 
     // MARK: - Transfer

@@ -1,5 +1,3 @@
-internal import Glibc
-
 /// Where and how to log in to one IMAP account.
 ///
 /// Security rules, checked by ``validate()`` before any network activity:
@@ -66,14 +64,7 @@ package struct IMAPEndpoint: Sendable, Hashable, CustomStringConvertible, Custom
 
 extension IMAPEndpoint {
     /// How the connection is protected.
-    enum Security: Equatable {
-        /// `imaps://`: TLS from the first byte.
-        case implicitTLS
-        /// `imap://` upgraded with STARTTLS, which must succeed (`CURLUSESSL_ALL`).
-        case startTLS
-        /// `imap://` in clear text (allowInsecure, loopback only).
-        case plain
-    }
+    typealias Security = TransportSecurity
 
     /// The endpoint after validation: what the session hands to libcurl.
     struct Resolved {
@@ -86,23 +77,20 @@ extension IMAPEndpoint {
         var idleTimeoutMilliseconds: Int
     }
 
+    static let urlSyntax = ServerURL.Syntax(
+        protocolName: "IMAP", scheme: "imap", implicitTLSScheme: "imaps", defaultPort: 143,
+        implicitTLSDefaultPort: 993,
+        pathReason: "a path (folder) does not belong in the URL")
+
     func resolved() throws(IMAPError) -> Resolved {
-        let parsed = try IMAPEndpoint.parse(url)
-        let loopback = IMAPEndpoint.isLoopback(parsed.host)
-        if allowInsecure && !loopback {
-            throw IMAPError(.insecureConfiguration,
-                            "allow_insecure is only honoured for loopback hosts (127.0.0.0/8, ::1, localhost),"
-                                + " not for \(parsed.host)")
+        let parsed: ServerURL
+        do {
+            parsed = try ServerURL.parse(url, syntax: Self.urlSyntax, allowInsecure: allowInsecure)
+        } catch {
+            throw IMAPError(.insecureConfiguration, error.message)
         }
-        let security: Security =
-            switch (parsed.implicitTLS, allowInsecure) {
-            case (true, _): .implicitTLS
-            case (false, false): .startTLS
-            case (false, true): .plain
-            }
-        for (name, value) in [("username", username), ("password", password)] where value.utf8.contains(where: {
-            $0 == 0 || $0 == 0x0D || $0 == 0x0A
-        }) {
+        for (name, value) in [("username", username), ("password", password)]
+        where EndpointField.hasNULOrLineBreak(value) {
             throw IMAPError(.insecureConfiguration, "the \(name) contains a NUL or line-break character")
         }
         if username.isEmpty { throw IMAPError(.insecureConfiguration, "the username is empty") }
@@ -112,103 +100,16 @@ extension IMAPEndpoint {
         }
         let connectMilliseconds = try IMAPEndpoint.milliseconds(connectTimeout, name: "connect timeout")
         let idleMilliseconds = try IMAPEndpoint.milliseconds(idleTimeout, name: "idle timeout")
-        let authority = parsed.host.contains(":") ? "[\(parsed.host)]" : parsed.host
         return Resolved(
-            url: "\(parsed.implicitTLS ? "imaps" : "imap")://\(authority):\(parsed.port)/",
-            host: parsed.host, security: security,
+            url: parsed.string(), host: parsed.host,
+            security: parsed.security,
             connectTimeoutMilliseconds: connectMilliseconds, idleTimeoutMilliseconds: idleMilliseconds)
     }
 
     private static func milliseconds(_ duration: Duration, name: String) throws(IMAPError) -> Int {
-        let (seconds, attoseconds) = duration.components
-        guard seconds >= 0, duration > .zero, seconds < 86_400 * 365 else {
+        guard let milliseconds = EndpointField.milliseconds(duration, below: .seconds(86_400 * 365)) else {
             throw IMAPError(.insecureConfiguration, "the \(name) must be positive (got \(duration))")
         }
-        return max(1, Int(seconds) * 1000 + Int(attoseconds / 1_000_000_000_000_000))
-    }
-
-    struct ParsedURL: Equatable {
-        var implicitTLS: Bool
-        var host: String
-        var port: Int
-    }
-
-    /// Parses `imap[s]://host[:port][/]`. IPv6 hosts are bracketed (`imap://[::1]:143`).
-    static func parse(_ url: String) throws(IMAPError) -> ParsedURL {
-        func reject(_ why: String) -> IMAPError {
-            IMAPError(.insecureConfiguration, "invalid IMAP URL \"\(url)\": \(why)")
-        }
-        let lower = url.lowercased()
-        let implicitTLS: Bool
-        let rest: Substring
-        if lower.hasPrefix("imaps://") {
-            implicitTLS = true
-            rest = url.dropFirst("imaps://".count)
-        } else if lower.hasPrefix("imap://") {
-            implicitTLS = false
-            rest = url.dropFirst("imap://".count)
-        } else {
-            throw reject("the scheme must be imap:// or imaps://")
-        }
-        var authority = rest
-        if let slash = rest.firstIndex(of: "/") {
-            guard rest[slash...] == "/" else { throw reject("a path (folder) does not belong in the URL") }
-            authority = rest[..<slash]
-        }
-        if authority.contains("@") { throw reject("credentials do not belong in the URL; use username/password") }
-        if authority.contains(where: { $0 == "?" || $0 == "#" }) { throw reject("no query or fragment allowed") }
-        var host: Substring
-        var portText: Substring?
-        if authority.hasPrefix("[") {
-            guard let close = authority.firstIndex(of: "]") else { throw reject("unterminated IPv6 address") }
-            host = authority[authority.index(after: authority.startIndex)..<close]
-            let after = authority[authority.index(after: close)...]
-            if !after.isEmpty {
-                guard after.hasPrefix(":") else { throw reject("unexpected text after the IPv6 address") }
-                portText = after.dropFirst()
-            }
-            guard IMAPEndpoint.parseIPv6(String(host)) != nil else { throw reject("bad IPv6 address") }
-        } else {
-            if let colon = authority.firstIndex(of: ":") {
-                host = authority[..<colon]
-                portText = authority[authority.index(after: colon)...]
-            } else {
-                host = authority
-            }
-            let allowed = host.unicodeScalars.allSatisfy {
-                ($0 >= "a" && $0 <= "z") || ($0 >= "A" && $0 <= "Z") || ($0 >= "0" && $0 <= "9") || $0 == "-"
-                    || $0 == "." || $0 == "_"
-            }
-            guard allowed else { throw reject("the host name has characters that are not allowed") }
-        }
-        guard !host.isEmpty else { throw reject("no host") }
-        var port = implicitTLS ? 993 : 143
-        if let portText {
-            guard let value = Int(portText), (1...65535).contains(value), portText.allSatisfy(\.isASCII) else {
-                throw reject("bad port")
-            }
-            port = value
-        }
-        return ParsedURL(implicitTLS: implicitTLS, host: String(host), port: port)
-    }
-
-    /// 127.0.0.0/8, ::1 (also spelled out in full) and `localhost`.
-    static func isLoopback(_ host: String) -> Bool {
-        let lower = host.lowercased()
-        if lower == "localhost" || lower == "localhost." { return true }
-        var v4 = in_addr()
-        if inet_pton(AF_INET, host, &v4) == 1 {
-            return UInt32(bigEndian: v4.s_addr) >> 24 == 127
-        }
-        if let v6 = parseIPv6(host) {
-            return v6 == [UInt8](repeating: 0, count: 15) + [1]
-        }
-        return false
-    }
-
-    private static func parseIPv6(_ host: String) -> [UInt8]? {
-        var v6 = in6_addr()
-        guard inet_pton(AF_INET6, host, &v6) == 1 else { return nil }
-        return withUnsafeBytes(of: &v6) { Array($0) }
+        return milliseconds
     }
 }

@@ -92,15 +92,7 @@ package final class IMAPSession {
         // Bounds each server reply libcurl itself waits for (login; the LOGOUT it may try in curl_easy_cleanup).
         try handle.setOption(CURLOPT_SERVER_RESPONSE_TIMEOUT, max(1, (resolved.idleTimeoutMilliseconds + 999) / 1000))
         try handle.setOption(CURLOPT_TCP_KEEPALIVE, true)
-        switch resolved.security {
-        case .implicitTLS: break  // imaps:// is TLS from the first byte
-        case .startTLS: try handle.setOption(CURLOPT_USE_SSL, Int(CURLUSESSL_ALL.rawValue))
-        case .plain: try handle.setOption(CURLOPT_USE_SSL, Int(CURLUSESSL_NONE.rawValue))
-        }
-        // Verification is never turned off.
-        try handle.setOption(CURLOPT_SSL_VERIFYPEER, 1)
-        try handle.setOption(CURLOPT_SSL_VERIFYHOST, 2)
-        if let caFile = endpoint.caFile { try handle.setOption(CURLOPT_CAINFO, caFile) }
+        try handle.setTLS(resolved.security, caFile: endpoint.caFile)
         if let pin = endpoint.pinnedPublicKey { try handle.setOption(CURLOPT_PINNEDPUBLICKEY, pin) }
     }
 

@@ -77,14 +77,8 @@ package struct SMTPEndpoint: Sendable, Hashable, CustomStringConvertible, Custom
 // MARK: - Validation
 
 extension SMTPEndpoint {
-    enum Security: Equatable {
-        /// `smtps://`: TLS from the first byte.
-        case implicitTLS
-        /// `smtp://` upgraded with STARTTLS, which must succeed (`CURLUSESSL_ALL`).
-        case startTLS
-        /// `smtp://` in clear text (allowInsecure, loopback only).
-        case plain
-    }
+    /// How the connection is protected.
+    typealias Security = TransportSecurity
 
     /// The endpoint after validation: what the sender hands to libcurl.
     struct Resolved: Equatable {
@@ -96,30 +90,24 @@ extension SMTPEndpoint {
         var timeoutMilliseconds: Int
     }
 
+    static let urlSyntax = ServerURL.Syntax(
+        protocolName: "SMTP", scheme: "smtp", implicitTLSScheme: "smtps", defaultPort: 25,
+        implicitTLSDefaultPort: 465,
+        pathReason: "a path does not belong in the URL (the EHLO name is set apart)")
+
     func resolved() throws(SMTPError) -> Resolved {
-        let parsed = try Self.parse(url)
-        let loopback = IMAPEndpoint.isLoopback(parsed.host)
-        if allowInsecure && !loopback {
-            throw SMTPError(
-                .insecureConfiguration,
-                "allow_insecure is only honoured for loopback hosts (127.0.0.0/8, ::1, localhost),"
-                    + " not for \(parsed.host)"
-            )
+        let parsed: ServerURL
+        do {
+            parsed = try ServerURL.parse(url, syntax: Self.urlSyntax, allowInsecure: allowInsecure)
+        } catch {
+            throw SMTPError(.insecureConfiguration, error.message)
         }
-        let security: Security =
-            switch (parsed.implicitTLS, allowInsecure) {
-            case (true, _): .implicitTLS
-            case (false, false): .startTLS
-            case (false, true): .plain
-            }
         switch (username, password) {
         case (nil, nil): break
         case (let user?, let password?):
             if user.isEmpty { throw SMTPError(.insecureConfiguration, "the SMTP username is empty") }
             for (name, value) in [("username", user), ("password", password)]
-            where value.utf8.contains(where: {
-                $0 == 0 || $0 == 0x0D || $0 == 0x0A
-            }) {
+            where EndpointField.hasNULOrLineBreak(value) {
                 throw SMTPError(.insecureConfiguration, "the SMTP \(name) contains a NUL or line-break character")
             }
         case (.some, nil): throw SMTPError(.insecureConfiguration, "an SMTP username is set but no password")
@@ -130,89 +118,18 @@ extension SMTPEndpoint {
         guard Self.isValidEHLOName(ehlo) else {
             throw SMTPError(.insecureConfiguration, "the EHLO name \"\(ehlo)\" is not a host name")
         }
-        let (seconds, attoseconds) = timeout.components
-        guard timeout > .zero, seconds < 86_400 else {
+        guard let milliseconds = EndpointField.milliseconds(timeout, below: .seconds(86_400)) else {
             throw SMTPError(
                 .insecureConfiguration,
                 "the SMTP timeout must be positive and below a day (got \(timeout))"
             )
         }
-        let milliseconds = max(1, Int(seconds) * 1000 + Int(attoseconds / 1_000_000_000_000_000))
-        let authority = parsed.host.contains(":") ? "[\(parsed.host)]" : parsed.host
         return Resolved(
-            url: "\(parsed.implicitTLS ? "smtps" : "smtp")://\(authority):\(parsed.port)/\(ehlo)",
+            url: parsed.string(path: ehlo),
             host: parsed.host,
-            security: security,
+            security: parsed.security,
             timeoutMilliseconds: milliseconds
         )
-    }
-
-    struct ParsedURL: Equatable {
-        var implicitTLS: Bool
-        var host: String
-        var port: Int
-    }
-
-    /// Parses `smtp[s]://host[:port][/]`. IPv6 hosts are bracketed (`smtp://[::1]:25`).
-    static func parse(_ url: String) throws(SMTPError) -> ParsedURL {
-        func reject(_ why: String) -> SMTPError {
-            SMTPError(.insecureConfiguration, "invalid SMTP URL \"\(url)\": \(why)")
-        }
-        let lower = url.lowercased()
-        let implicitTLS: Bool
-        let rest: Substring
-        if lower.hasPrefix("smtps://") {
-            implicitTLS = true
-            rest = url.dropFirst("smtps://".count)
-        } else if lower.hasPrefix("smtp://") {
-            implicitTLS = false
-            rest = url.dropFirst("smtp://".count)
-        } else {
-            throw reject("the scheme must be smtp:// or smtps://")
-        }
-        var authority = rest
-        if let slash = rest.firstIndex(of: "/") {
-            guard rest[slash...] == "/" else {
-                throw reject("a path does not belong in the URL (the EHLO name is set apart)")
-            }
-            authority = rest[..<slash]
-        }
-        if authority.contains("@") { throw reject("credentials do not belong in the URL; use username/password") }
-        if authority.contains(where: { $0 == "?" || $0 == "#" }) { throw reject("no query or fragment allowed") }
-        var host: Substring
-        var portText: Substring?
-        if authority.hasPrefix("[") {
-            guard let close = authority.firstIndex(of: "]") else { throw reject("unterminated IPv6 address") }
-            host = authority[authority.index(after: authority.startIndex)..<close]
-            let after = authority[authority.index(after: close)...]
-            if !after.isEmpty {
-                guard after.hasPrefix(":") else { throw reject("unexpected text after the IPv6 address") }
-                portText = after.dropFirst()
-            }
-            var address = in6_addr()
-            guard inet_pton(AF_INET6, String(host), &address) == 1 else { throw reject("bad IPv6 address") }
-        } else {
-            if let colon = authority.firstIndex(of: ":") {
-                host = authority[..<colon]
-                portText = authority[authority.index(after: colon)...]
-            } else {
-                host = authority
-            }
-            let allowed = host.unicodeScalars.allSatisfy {
-                ($0 >= "a" && $0 <= "z") || ($0 >= "A" && $0 <= "Z") || ($0 >= "0" && $0 <= "9") || $0 == "-"
-                    || $0 == "." || $0 == "_"
-            }
-            guard allowed else { throw reject("the host name has characters that are not allowed") }
-        }
-        guard !host.isEmpty else { throw reject("no host") }
-        var port = implicitTLS ? 465 : 25
-        if let portText {
-            guard let value = Int(portText), (1...65535).contains(value), portText.allSatisfy(\.isASCII) else {
-                throw reject("bad port")
-            }
-            port = value
-        }
-        return ParsedURL(implicitTLS: implicitTLS, host: String(host), port: port)
     }
 
     /// This machine's host name when it is a fully qualified one (RFC 5321 §4.1.1.1 asks for that in EHLO);

@@ -97,15 +97,7 @@ package struct SMTPSender: Sendable {
         try transfer.setOption(CURLOPT_LOW_SPEED_LIMIT, 1)  // an upload stalled for the timeout
         try transfer.setOption(CURLOPT_LOW_SPEED_TIME, seconds)
         try transfer.setOption(CURLOPT_FORBID_REUSE, 1)  // QUIT and close inside perform, not in cleanup
-        switch resolved.security {
-        case .implicitTLS: break  // smtps:// is TLS from the first byte
-        case .startTLS: try transfer.setOption(CURLOPT_USE_SSL, Int(CURLUSESSL_ALL.rawValue))
-        case .plain: try transfer.setOption(CURLOPT_USE_SSL, Int(CURLUSESSL_NONE.rawValue))
-        }
-        // Verification is never turned off.
-        try transfer.setOption(CURLOPT_SSL_VERIFYPEER, 1)
-        try transfer.setOption(CURLOPT_SSL_VERIFYHOST, 2)
-        if let caFile = endpoint.caFile { try transfer.setOption(CURLOPT_CAINFO, caFile) }
+        try transfer.setTLS(resolved.security, caFile: endpoint.caFile)
         try transfer.installCallbacks()
     }
 

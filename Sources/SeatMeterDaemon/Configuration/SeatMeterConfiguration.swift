@@ -1,4 +1,5 @@
 import Foundation
+import SeatMeterCurl
 
 /// The whole configuration file (see `config/seatmeter.example.yaml` and DESIGN.md § Configuration).
 package struct SeatMeterConfiguration: Sendable {
@@ -407,12 +408,9 @@ package enum Fraction {
     }
 }
 
-/// Loopback hosts: the only ones plain (unencrypted) connections may go to.
+/// Loopback hosts: the only ones plain (unencrypted) connections may go to. The check is SeatMeterCurl's, the one
+/// the IMAP and SMTP endpoints apply again before connecting, so the configuration cannot accept a host they reject.
 package enum Loopback {
-    package static func isLoopback(host: String) -> Bool {
-        let host = host.lowercased().trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
-        if host == "localhost" || host == "::1" { return true }
-        let parts = host.split(separator: ".", omittingEmptySubsequences: false)
-        return parts.count == 4 && parts[0] == "127" && parts.allSatisfy { UInt8($0) != nil }
-    }
+    /// 127.0.0.0/8, ::1 (also in brackets or spelled out in full) and `localhost`.
+    package static func isLoopback(host: String) -> Bool { ServerURL.isLoopback(host: host) }
 }
