@@ -10,7 +10,7 @@ struct SeatMeter: AsyncParsableCommand {
         abstract: "Counts help desk licence seats (Team and Support models) from the help desk's mail headers.",
         subcommands: [
             SyncCommand.self, ImportCommand.self, UsersCommand.self, InspectCommand.self,
-            CheckConfigCommand.self,
+            CheckConfigCommand.self, RunCommand.self,
         ]
     )
 }
