@@ -22,6 +22,10 @@ package struct DaemonSettings: Sendable {
         if configuration.accounts.isEmpty {
             throw ConfigurationError(keyPath: "accounts", message: "no account to read: add at least one")
         }
+        for (index, account) in configuration.accounts.enumerated() where account.pollInterval < .seconds(1) {
+            throw ConfigurationError(
+                keyPath: "accounts[\(index)].poll_interval", message: "must be at least 1s")
+        }
         schedule = try ReportSchedule(parsing: configuration.report.schedule)
         if let zone = configuration.report.timezone {
             guard let timeZone = TimeZone(identifier: zone) else {

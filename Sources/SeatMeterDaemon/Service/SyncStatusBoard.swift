@@ -40,12 +40,12 @@ package final class SyncStatusBoard: Sendable {
 
     package func entry(for account: String) -> Entry? { state.withLock { $0.entries[account] } }
 
-    /// One line: `helpdesk: ok at 10:41:02Z, 12 new, 3456 messages; support: FAILED at ...: <error>`.
+    /// One line: `helpdesk: ok at 2026-11-30T10:41:02Z, 12 new, 3456 messages; support: FAILED at ...: <error>`.
     package var summary: String {
         let (snapshot, names) = state.withLock { ($0.entries, $0.order) }
         let parts = names.compactMap { name -> String? in
             guard let entry = snapshot[name] else { return nil }
-            let time = entry.finishedAt.formatted(.iso8601.time(includingFractionalSeconds: false))
+            let time = entry.finishedAt.formatted(.iso8601)
             if entry.succeeded {
                 return "\(name): ok at \(time), \(entry.newMessages) new, \(entry.total) messages"
             }
