@@ -17,7 +17,7 @@ package typealias ReportDeliverer =
 ///   ``retryBase`` up to ``retryCap``, never past the next fire time; it never stops the group.
 /// - Sleeps are at most ``maximumSleep`` long and the wall clock is read again after each, so a clock step
 ///   (NTP, suspend) delays a report by at most that much. A reload (new schedule or zone) wakes it at once.
-package struct ReportService<C: Clock>: Service where C.Duration == Duration {
+package struct ReportService<C: Clock>: Service, CustomStringConvertible where C.Duration == Duration {
     package var configuration: ConfigurationHolder
     package var logger: Logger
     package var clock: C
@@ -27,6 +27,9 @@ package struct ReportService<C: Clock>: Service where C.Duration == Duration {
     package var retryBase: Duration = .seconds(60)
     package var retryCap: Duration = .seconds(3600)
     package var maximumSleep: Duration = .seconds(900)
+
+    /// The name the service group logs (not the whole struct).
+    package var description: String { "ReportService" }
 
     package init(
         configuration: ConfigurationHolder, logger: Logger, clock: C, now: @escaping @Sendable () -> Date,

@@ -19,7 +19,7 @@ package typealias AccountSyncer =
 /// - SIGHUP: each loop reads its account from the ``ConfigurationHolder`` at the start of every cycle and when it
 ///   is woken by a reload, so a changed interval applies at once; loops for added accounts start, loops for
 ///   removed accounts end.
-package struct SyncService<C: Clock>: Service where C.Duration == Duration {
+package struct SyncService<C: Clock>: Service, CustomStringConvertible where C.Duration == Duration {
     package var configuration: ConfigurationHolder
     package var status: SyncStatusBoard
     package var notifier: SystemdNotifier
@@ -30,6 +30,9 @@ package struct SyncService<C: Clock>: Service where C.Duration == Duration {
     package var retryBase: Duration = .seconds(5)
     /// Poll interval jitter: ± this fraction.
     package var jitter = 0.1
+
+    /// The name the service group logs (not the whole struct).
+    package var description: String { "SyncService" }
 
     package init(
         configuration: ConfigurationHolder, status: SyncStatusBoard, notifier: SystemdNotifier, logger: Logger,

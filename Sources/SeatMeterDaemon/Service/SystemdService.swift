@@ -4,11 +4,14 @@ import ServiceLifecycle
 /// Tells systemd the daemon's life: `READY=1` when the group starts (the configuration was validated and the
 /// ledger opened before), `WATCHDOG=1` every `WATCHDOG_USEC / 2` while running, `STOPPING=1` as soon as
 /// shutdown begins. Put it last in the group: services shut down in reverse order, so it hears first.
-package struct SystemdService<C: Clock>: Service where C.Duration == Duration {
+package struct SystemdService<C: Clock>: Service, CustomStringConvertible where C.Duration == Duration {
     package var notifier: SystemdNotifier
     package var status: SyncStatusBoard
     package var logger: Logger
     package var clock: C
+
+    /// The name the service group logs (not the whole struct).
+    package var description: String { "SystemdService" }
 
     package init(notifier: SystemdNotifier, status: SyncStatusBoard, logger: Logger, clock: C) {
         self.notifier = notifier
