@@ -518,6 +518,40 @@ import Testing
         let rest = await socket.next(until: { $0.hasPrefix("STOPPING=1") })
         #expect(rest.last?.hasPrefix("STOPPING=1") == true)
     }
+
+    /// A sync stuck past the shutdown deadline (a stalled server, a 60 s timeout) does not hold the daemon up:
+    /// the group cancels at the deadline, the wait is abandoned and `run()` still returns normally (exit 0).
+    @Test func aHungSyncIsAbandonedAtTheShutdownDeadline() async throws {
+        let directory = try TemporaryDirectory(prefix: "seatmeter-group")
+        let path = directory.path + "/seatmeter.yaml"
+        try ServiceFixtures.yaml(accounts: ["stuck"], poll: "1h").write(toFile: path, atomically: true, encoding: .utf8)
+        var options = Daemon.Options(configurationPath: path, environment: [:])
+        options.maximumGracefulShutdownDuration = .milliseconds(300)
+        let daemon = try Daemon(options: options, logger: ServiceFixtures.quiet)
+        let release = Locked(false)
+        let inside = Locked(false)
+        let (hangups, _) = AsyncStream<Void>.makeStream()
+        let services = daemon.buildServices(
+            hangups: hangups,
+            sync: { _, account, _ in
+                inside.update { $0 = true }
+                while !release.value { usleep(1000) }
+                return AccountSyncResult(account: account.name, folders: [])
+            },
+            deliver: { _, _, _ in .notConfigured(reason: "test") })
+        let group = daemon.makeServiceGroup(services: services)
+        let clock = ContinuousClock()
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try await group.run() }
+            try await eventually { inside.value }
+            let started = clock.now
+            await group.triggerGracefulShutdown()
+            try await tasks.waitForAll()
+            let took = started.duration(to: clock.now)
+            #expect(took >= .milliseconds(300) && took < .seconds(3), "\(took)")
+        }
+        release.update { $0 = true }
+    }
 }
 
 /// Log lines captured in memory (no bootstrap): `level message key=value ...`.
