@@ -1,17 +1,51 @@
 import Foundation
 import Glibc
+import Synchronization
 import TestSupport
 
-/// A bound `AF_UNIX` `SOCK_DGRAM` socket standing in for systemd's notify socket (same as the unit tests' copy).
+/// A bound `AF_UNIX` `SOCK_DGRAM` socket standing in for systemd's notify socket.
+///
+/// A reader thread drains it continuously, as systemd does: a datagram queue holds only
+/// `net.unix.max_dgram_qlen` (10) messages, and the notifier drops what does not fit.
 final class NotifySocket: @unchecked Sendable {
-    // @unchecked: `fd` is immutable after init; recv on one fd from one test task at a time.
+    // @unchecked: every stored property is an immutable `let`; `directory` (not Sendable) is only kept so that
+    // the socket file's directory lives as long as the socket.
     let path: String
-    let fd: Int32
+    private let inbox: Inbox
+    private let draining: Bool
     private let directory: TemporaryDirectory?
 
+    /// Received datagrams; the reader thread owns the descriptor and closes it when told to stop.
+    private final class Inbox: Sendable {
+        let fd: Int32
+        let state = Mutex<(messages: [String], stopped: Bool)>(([], false))
+
+        init(fd: Int32) { self.fd = fd }
+
+        func read() {
+            var buffer = [UInt8](repeating: 0, count: 65_536)
+            while !state.withLock({ $0.stopped }) {
+                var pollfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+                guard poll(&pollfd, 1, 20) == 1 else { continue }
+                let count = recv(fd, &buffer, buffer.count, 0)
+                if count >= 0 {
+                    let message = String(decoding: buffer.prefix(count), as: UTF8.self)
+                    state.withLock { $0.messages.append(message) }
+                }
+            }
+            close(fd)
+        }
+
+        func pop() -> String? {
+            state.withLock { $0.messages.isEmpty ? nil : $0.messages.removeFirst() }
+        }
+    }
+
     /// Binds a socket at `<temp dir>/notify`, or in the abstract namespace when `abstract` (path `@name`).
-    init(abstract: Bool = false) throws {
-        fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+    /// Without `draining` nothing reads it (a stuck receiver).
+    init(abstract: Bool = false, draining: Bool = true) throws {
+        self.draining = draining
+        let fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw TestServerError("socket() failed: errno \(errno)") }
         var address = sockaddr_un()
         address.sun_family = sa_family_t(AF_UNIX)
@@ -37,20 +71,28 @@ final class NotifySocket: @unchecked Sendable {
             throw TestServerError("bind(\(path)) failed: errno \(errno)")
         }
         if !abstract { chmod(path, 0o777) }
+        let inbox = Inbox(fd: fd)
+        self.inbox = inbox
+        if draining {
+            let thread = Thread { inbox.read() }
+            thread.name = "notify-socket"
+            thread.start()
+        }
     }
 
-    deinit { close(fd) }
+    deinit {
+        if draining { inbox.state.withLock { $0.stopped = true } } else { close(inbox.fd) }
+    }
 
-    /// The next datagram, or nil when none arrives within `timeout`.
+    /// The next datagram, or nil when none arrives within `timeout` (blocking: for synchronous tests).
     func receive(timeout: Duration = .seconds(5)) -> String? {
-        var pollfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-        let total = timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000
-        let milliseconds = Int32(clamping: max(total, 0))
-        guard poll(&pollfd, 1, milliseconds) == 1 else { return nil }
-        var buffer = [UInt8](repeating: 0, count: 65_536)
-        let count = recv(fd, &buffer, buffer.count, 0)
-        guard count >= 0 else { return nil }
-        return String(decoding: buffer.prefix(count), as: UTF8.self)
+        let clock = ContinuousClock()
+        let deadline = clock.now.advanced(by: timeout)
+        while true {
+            if let message = inbox.pop() { return message }
+            guard clock.now < deadline else { return nil }
+            usleep(2000)
+        }
     }
 
     /// The next datagram, or nil when none arrives within `timeout`, without blocking a thread of the
@@ -59,7 +101,7 @@ final class NotifySocket: @unchecked Sendable {
         let clock = ContinuousClock()
         let deadline = clock.now.advanced(by: timeout)
         while true {
-            if let message = receive(timeout: .zero) { return message }
+            if let message = inbox.pop() { return message }
             guard clock.now < deadline else { return nil }
             try? await Task.sleep(for: .milliseconds(5))
         }

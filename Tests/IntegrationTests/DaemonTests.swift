@@ -51,10 +51,11 @@ struct DaemonTests {
         }
 
         /// Starts `seatmeter run` with `NOTIFY_SOCKET` (and `JOURNAL_STREAM`, so lines carry `<N>` priorities).
-        func start(notify: NotifySocket, journal: Bool = true) throws -> ManagedProcess {
+        func start(notify: NotifySocket, journal: Bool = true, watchdog: Bool = false) throws -> ManagedProcess {
             let seatmeter = try PackageRoot.product("seatmeter")
             var environment = ["NOTIFY_SOCKET=\(notify.path)"]
             if journal { environment.append("JOURNAL_STREAM=8:12345") }
+            if watchdog { environment.append("WATCHDOG_USEC=1000000") }
             // env(1) execs seatmeter in place: the pid we signal is seatmeter's.
             return try ManagedProcess(
                 executable: "/usr/bin/env",
@@ -113,7 +114,7 @@ struct DaemonTests {
         try server.deliver(sent, folder: "Sent")
         let setup = try Setup(server: server, organization: mailbox.organizationYAML)
         let notify = try NotifySocket()
-        let daemon = try setup.start(notify: notify)
+        let daemon = try setup.start(notify: notify, watchdog: true)
         defer { daemon.stop() }
 
         // READY=1 once the ledger is open, then STATUS= after the first cycle.
@@ -121,6 +122,8 @@ struct DaemonTests {
         #expect(startup.contains { $0.hasPrefix("READY=1") }, "\(startup)\n\(daemon.log)")
         let status = try #require(startup.last, "no STATUS after a sync: \(startup)\n\(daemon.log)")
         #expect(status.hasPrefix("STATUS=Last sync: helpdesk: ok at "))
+        let watchdog = await notify.next(until: { $0 == "WATCHDOG=1" }, timeout: .seconds(5))
+        #expect(watchdog.last == "WATCHDOG=1", "no WATCHDOG=1 within 5 s with WATCHDOG_USEC=1 s: \(watchdog)")
         let firstCount = try #require(setup.messageCount())
         #expect(firstCount > 0)
 
@@ -190,6 +193,28 @@ struct DaemonTests {
         #expect(subjects.count > 50, "the generated mail should have subjects to look for")
         let leaked = subjects.filter { log.contains($0) }
         #expect(leaked.isEmpty, "subjects in the log: \(leaked.prefix(5))")
+    }
+
+    @Test func anInvalidConfigurationStopsTheStartBeforeReady() async throws {
+        let directory = try TemporaryDirectory(prefix: "seatmeter-daemon")
+        let path = directory.path + "/seatmeter.yaml"
+        try """
+            accounts:
+              - name: helpdesk
+                url: imap://127.0.0.1:1
+                username: helpdesk
+                password_env: SEATMETER_TEST_UNSET
+                allow_insecure: true
+            organization: { internal_domains: [example.com] }
+            report: { schedule: "someday 07:00" }
+            """.write(toFile: path, atomically: true, encoding: .utf8)
+        let notify = try NotifySocket()
+        let seatmeter = try PackageRoot.product("seatmeter")
+        let result = try TestTools.run(
+            "/usr/bin/env", ["NOTIFY_SOCKET=\(notify.path)", seatmeter, "run", "--config", path], check: false)
+        #expect(result.status != 0)
+        #expect(result.standardError.contains("report.schedule"), "\(result.standardError)")
+        #expect(await notify.next(timeout: .milliseconds(200)) == nil, "READY sent for an invalid configuration")
     }
 
     @Test func sigtermDuringALongFirstSyncExitsZeroAndLosesNothing() async throws {

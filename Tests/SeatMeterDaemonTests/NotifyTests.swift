@@ -57,6 +57,18 @@ import Testing
         #expect(!long.ready())
     }
 
+    /// A receiver that stops reading fills its queue (10 datagrams): further sends fail at once, never block.
+    @Test func aStuckReceiverNeverBlocksTheSender() throws {
+        let socket = try NotifySocket(draining: false)
+        let notifier = SystemdNotifier(environment: ["NOTIFY_SOCKET": socket.path])
+        let clock = ContinuousClock()
+        let started = clock.now
+        let sent = (0..<200).map { _ in notifier.watchdog() }
+        #expect(started.duration(to: clock.now) < .seconds(2))
+        #expect(sent.first == true)
+        #expect(sent.last == false)
+    }
+
     @Test func watchdogIntervalIsHalfTheTimeoutForThisProcess() {
         let pid = getpid()
         let socket = ["NOTIFY_SOCKET": "/run/systemd/notify"]

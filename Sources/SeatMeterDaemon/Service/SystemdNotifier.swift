@@ -69,8 +69,8 @@ package struct SystemdNotifier: Sendable {
 
     /// Sends `assignments` (each `KEY=value`, no newlines) as one datagram.
     ///
-    /// - Returns: false when not enabled or when the datagram could not be sent (systemd gone, socket full): the
-    ///   protocol is best-effort, so callers carry on either way.
+    /// - Returns: false when not enabled or when the datagram could not be sent (systemd gone, its queue full; the
+    ///   send never blocks): the protocol is best-effort, so callers carry on either way.
     @discardableResult
     package func send(_ assignments: [String]) -> Bool {
         guard let socketPath else { return false }
@@ -106,7 +106,9 @@ package struct SystemdNotifier: Sendable {
         let sent = bytes.withUnsafeBytes { buffer in
             withUnsafePointer(to: &address) { pointer in
                 pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    sendto(fd, buffer.baseAddress, buffer.count, Int32(MSG_NOSIGNAL), $0, length)
+                    // Never block: a receiver that does not read (a full queue) costs a notification, not the
+                    // daemon's threads.
+                    sendto(fd, buffer.baseAddress, buffer.count, Int32(MSG_NOSIGNAL) | Int32(MSG_DONTWAIT), $0, length)
                 }
             }
         }
