@@ -130,7 +130,8 @@ struct DaemonTests {
         // New mail while it runs: ingested within a few 1 s polls.
         try server.deliver(Array(inbox.dropFirst(firstPart)), folder: "INBOX")
         let ingested = try await Self.waitFor(.seconds(15)) { setup.messageCount() == mailbox.truth.distinct_messages }
-        #expect(ingested, "ledger has \(setup.messageCount() ?? -1) of \(mailbox.truth.distinct_messages)\n\(daemon.log)")
+        #expect(
+            ingested, "ledger has \(setup.messageCount() ?? -1) of \(mailbox.truth.distinct_messages)\n\(daemon.log)")
 
         // CLI reads while the daemon keeps writing.
         let seatmeter = try PackageRoot.product("seatmeter")
@@ -199,15 +200,15 @@ struct DaemonTests {
         let directory = try TemporaryDirectory(prefix: "seatmeter-daemon")
         let path = directory.path + "/seatmeter.yaml"
         try """
-            accounts:
-              - name: helpdesk
-                url: imap://127.0.0.1:1
-                username: helpdesk
-                password_env: SEATMETER_TEST_UNSET
-                allow_insecure: true
-            organization: { internal_domains: [example.com] }
-            report: { schedule: "someday 07:00" }
-            """.write(toFile: path, atomically: true, encoding: .utf8)
+        accounts:
+          - name: helpdesk
+            url: imap://127.0.0.1:1
+            username: helpdesk
+            password_env: SEATMETER_TEST_UNSET
+            allow_insecure: true
+        organization: { internal_domains: [example.com] }
+        report: { schedule: "someday 07:00" }
+        """.write(toFile: path, atomically: true, encoding: .utf8)
         let notify = try NotifySocket()
         let seatmeter = try PackageRoot.product("seatmeter")
         let result = try TestTools.run(
@@ -243,7 +244,8 @@ struct DaemonTests {
 
         // Whatever was committed is consistent: a later sync completes the ledger to the exact truth.
         let seatmeter = try PackageRoot.product("seatmeter")
-        let sync = try TestTools.run(seatmeter, ["sync", "--config", setup.configPath, "--log-level", "error"], check: false)
+        let sync = try TestTools.run(
+            seatmeter, ["sync", "--config", setup.configPath, "--log-level", "error"], check: false)
         #expect(sync.status == 0, "\(sync.standardError)")
         #expect(setup.messageCount() == mailbox.truth.distinct_messages)
     }

@@ -54,7 +54,8 @@ import Testing
     @Test func descriptionRoundTrips() throws {
         for text in ["mon 07:00", "sun 23:59", "daily 06:30", "thu 00:05"] {
             #expect(try ReportSchedule(parsing: text).description == text)
-            #expect(try ReportSchedule(parsing: ReportSchedule(parsing: text).description) == ReportSchedule(parsing: text))
+            #expect(
+                try ReportSchedule(parsing: ReportSchedule(parsing: text).description) == ReportSchedule(parsing: text))
         }
     }
 
@@ -81,22 +82,26 @@ import Testing
     @Test func weeklyInWinterAndSummer() throws {
         let schedule = try ReportSchedule(parsing: "mon 07:00")
         // Winter (CET, +01:00): Sunday 2026-01-04 → Monday 2026-01-05 07:00 local = 06:00Z.
-        #expect(schedule.nextFire(after: Self.date("2026-01-04T12:00:00Z"), timeZone: Self.berlin)
-            == Self.date("2026-01-05T06:00:00Z"))
+        #expect(
+            schedule.nextFire(after: Self.date("2026-01-04T12:00:00Z"), timeZone: Self.berlin)
+                == Self.date("2026-01-05T06:00:00Z"))
         // Summer (CEST, +02:00).
-        #expect(schedule.nextFire(after: Self.date("2026-07-01T12:00:00Z"), timeZone: Self.berlin)
-            == Self.date("2026-07-06T05:00:00Z"))
+        #expect(
+            schedule.nextFire(after: Self.date("2026-07-01T12:00:00Z"), timeZone: Self.berlin)
+                == Self.date("2026-07-06T05:00:00Z"))
         // Exactly at a fire: next is a week later, most recent is itself.
         let fire = Self.date("2026-07-06T05:00:00Z")
         #expect(schedule.nextFire(after: fire, timeZone: Self.berlin) == Self.date("2026-07-13T05:00:00Z"))
         #expect(schedule.mostRecentFire(atOrBefore: fire, timeZone: Self.berlin) == fire)
         // One second before: the previous week's.
-        #expect(schedule.mostRecentFire(atOrBefore: fire.addingTimeInterval(-1), timeZone: Self.berlin)
-            == Self.date("2026-06-29T05:00:00Z"))
+        #expect(
+            schedule.mostRecentFire(atOrBefore: fire.addingTimeInterval(-1), timeZone: Self.berlin)
+                == Self.date("2026-06-29T05:00:00Z"))
         // UTC wall time for the same instant is Monday 05:00, still before the Berlin fire: zones matter.
         let utc = TimeZone(identifier: "UTC")!
-        #expect(schedule.nextFire(after: Self.date("2026-07-06T05:30:00Z"), timeZone: utc)
-            == Self.date("2026-07-06T07:00:00Z"))
+        #expect(
+            schedule.nextFire(after: Self.date("2026-07-06T05:30:00Z"), timeZone: utc)
+                == Self.date("2026-07-06T07:00:00Z"))
     }
 
     @Test func weeklyAcrossSpringForward() throws {
@@ -124,8 +129,9 @@ import Testing
         let fire = schedule.nextFire(after: Self.date("2026-03-28T12:00:00Z"), timeZone: Self.berlin)
         #expect(fire == Self.date("2026-03-29T01:00:00Z"))
         #expect(schedule.mostRecentFire(atOrBefore: Self.date("2026-03-29T01:00:00Z"), timeZone: Self.berlin) == fire)
-        #expect(schedule.mostRecentFire(atOrBefore: Self.date("2026-03-29T00:59:59Z"), timeZone: Self.berlin)
-            == Self.date("2026-03-22T01:30:00Z"))
+        #expect(
+            schedule.mostRecentFire(atOrBefore: Self.date("2026-03-29T00:59:59Z"), timeZone: Self.berlin)
+                == Self.date("2026-03-22T01:30:00Z"))
         // The week after is normal again (02:30 CEST = 00:30Z).
         #expect(schedule.nextFire(after: fire, timeZone: Self.berlin) == Self.date("2026-04-05T00:30:00Z"))
     }
@@ -148,14 +154,17 @@ import Testing
             fire = schedule.nextFire(after: fire, timeZone: Self.berlin)
             fires.append(fire)
         }
-        #expect(fires == [
-            Self.date("2026-03-28T05:30:00Z"), Self.date("2026-03-29T04:30:00Z"),
-            Self.date("2026-03-30T04:30:00Z"), Self.date("2026-03-31T04:30:00Z"),
-        ])
-        #expect(schedule.nextFire(after: Self.date("2026-10-24T04:30:00Z"), timeZone: Self.berlin)
-            == Self.date("2026-10-25T05:30:00Z"))
-        #expect(schedule.mostRecentFire(atOrBefore: Self.date("2026-10-25T05:29:59Z"), timeZone: Self.berlin)
-            == Self.date("2026-10-24T04:30:00Z"))
+        #expect(
+            fires == [
+                Self.date("2026-03-28T05:30:00Z"), Self.date("2026-03-29T04:30:00Z"),
+                Self.date("2026-03-30T04:30:00Z"), Self.date("2026-03-31T04:30:00Z"),
+            ])
+        #expect(
+            schedule.nextFire(after: Self.date("2026-10-24T04:30:00Z"), timeZone: Self.berlin)
+                == Self.date("2026-10-25T05:30:00Z"))
+        #expect(
+            schedule.mostRecentFire(atOrBefore: Self.date("2026-10-25T05:29:59Z"), timeZone: Self.berlin)
+                == Self.date("2026-10-24T04:30:00Z"))
     }
 
     /// Over two years of hours, in several zones: the most recent fire is at or before the instant, the next is

@@ -123,8 +123,10 @@ final class Locked<Value: Sendable>: Sendable {
 enum ServiceFixtures {
     static let quiet = Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
 
-    static func yaml(accounts: [String], poll: String = "10s", schedule: String = "mon 07:00",
-                     timezone: String = "Europe/Berlin", ledger: String = "ledger.sqlite") -> String {
+    static func yaml(
+        accounts: [String], poll: String = "10s", schedule: String = "mon 07:00",
+        timezone: String = "Europe/Berlin", ledger: String = "ledger.sqlite"
+    ) -> String {
         var text = "ledger: \(ledger)\naccounts:\n"
         for name in accounts {
             text += """
@@ -150,7 +152,8 @@ enum ServiceFixtures {
     }
 
     static func settings(_ yaml: String) throws -> DaemonSettings {
-        let configuration = try SeatMeterConfiguration.parse(yaml: yaml, file: "/nonexistent/seatmeter.yaml", environment: [:])
+        let configuration = try SeatMeterConfiguration.parse(
+            yaml: yaml, file: "/nonexistent/seatmeter.yaml", environment: [:])
         return try DaemonSettings(configuration: configuration)
     }
 

@@ -112,7 +112,8 @@ import Testing
         try file.write(ServiceFixtures.yaml(accounts: ["helpdesk"]) + "log_level: warning\n")
         let settings = try DaemonSettings.load(path: file.path, environment: [:], logLevelOverride: .debug)
         #expect(settings.logLevel == .debug)
-        let holder = ConfigurationHolder(settings: settings, path: file.path, environment: [:], logLevelOverride: .debug)
+        let holder = ConfigurationHolder(
+            settings: settings, path: file.path, environment: [:], logLevelOverride: .debug)
         _ = holder.reload(logger: ServiceFixtures.quiet)
         #expect(holder.settings.logLevel == .debug)
         let plain = ConfigurationHolder(settings: settings, path: file.path, environment: [:], logLevelOverride: nil)
@@ -207,8 +208,10 @@ import Testing
         func count(_ name: String) -> Int { calls.value[name] ?? 0 }
     }
 
-    func service(_ holder: ConfigurationHolder, _ stub: StubSyncer, clock: ManualClock,
-                 notifier: SystemdNotifier = .disabled, logger: Logger = ServiceFixtures.quiet) -> SyncService<ManualClock> {
+    func service(
+        _ holder: ConfigurationHolder, _ stub: StubSyncer, clock: ManualClock,
+        notifier: SystemdNotifier = .disabled, logger: Logger = ServiceFixtures.quiet
+    ) -> SyncService<ManualClock> {
         var service = SyncService(
             configuration: holder, status: SyncStatusBoard(), notifier: notifier, logger: logger, clock: clock,
             sync: stub.syncer)
@@ -379,7 +382,8 @@ import Testing
 
     static let berlin = TimeZone(identifier: "Europe/Berlin")!
 
-    func service(_ holder: ConfigurationHolder, _ stub: StubDelivery, clock: ManualClock) -> ReportService<ManualClock> {
+    func service(_ holder: ConfigurationHolder, _ stub: StubDelivery, clock: ManualClock) -> ReportService<ManualClock>
+    {
         var service = ReportService(
             configuration: holder, logger: ServiceFixtures.quiet, clock: clock, now: { clock.date },
             deliver: stub.deliverer)
@@ -486,7 +490,8 @@ import Testing
     @Test func buildServicesRunsAndStopsCleanly() async throws {
         let directory = try TemporaryDirectory(prefix: "seatmeter-group")
         let path = directory.path + "/seatmeter.yaml"
-        try ServiceFixtures.yaml(accounts: ["a", "b"], poll: "1h").write(toFile: path, atomically: true, encoding: .utf8)
+        try ServiceFixtures.yaml(accounts: ["a", "b"], poll: "1h").write(
+            toFile: path, atomically: true, encoding: .utf8)
         let socket = try NotifySocket()
         var options = Daemon.Options(configurationPath: path, environment: ["NOTIFY_SOCKET": socket.path])
         options.maximumGracefulShutdownDuration = .seconds(2)

@@ -4,7 +4,8 @@ import ServiceLifecycle
 /// SIGHUP: re-reads and validates the configuration file. A valid file is applied to the next cycles of every
 /// service; an invalid one is logged as an error (naming the key) and the running configuration stays.
 /// systemd sees `RELOADING=1` then `READY=1` around it.
-package struct ReloadService<Hangups: AsyncSequence & Sendable>: Service, CustomStringConvertible where Hangups.Element: Sendable {
+package struct ReloadService<Hangups: AsyncSequence & Sendable>: Service, CustomStringConvertible
+where Hangups.Element: Sendable {
     package var configuration: ConfigurationHolder
     package var notifier: SystemdNotifier
     package var status: SyncStatusBoard
@@ -37,7 +38,8 @@ package struct ReloadService<Hangups: AsyncSequence & Sendable>: Service, Custom
                 notifier.ready(status: status.summary)
             }
         } catch {
-            logger.error("the reload signal stream failed; SIGHUP is ignored from now on", metadata: ["error": "\(error)"])
+            logger.error(
+                "the reload signal stream failed; SIGHUP is ignored from now on", metadata: ["error": "\(error)"])
         }
         // Returning before shutdown would stop the whole group.
         await waitForShutdown()

@@ -133,7 +133,9 @@ package struct SyncService<C: Clock>: Service, CustomStringConvertible where C.D
                     : PollTiming.backoff(failures: failures, base: retryBase, cap: account.pollInterval)
                 if !logged {
                     logged = true
-                    log(result, failures: failures, seconds: started.duration(to: finished).timeInterval, delay: delay, logger)
+                    log(
+                        result, failures: failures, seconds: started.duration(to: finished).timeInterval, delay: delay,
+                        logger)
                 }
                 let outcome = await pause(
                     until: finished.advanced(by: delay), clock: clock, configuration: configuration,
