@@ -98,13 +98,13 @@ import Testing
                 group.addTask { await service.run() }
                 #expect(await socket.next() == "READY=1\nSTATUS=Starting")
                 for _ in 0..<3 {
-                    #expect(await socket.next(timeout: .seconds(2)) == "WATCHDOG=1")
+                    #expect(await socket.next(timeout: .seconds(10)) == "WATCHDOG=1")
                 }
                 trigger.triggerGracefulShutdown()
                 try await group.waitForAll()
             }
         }
-        let rest = await socket.next(until: { $0.hasPrefix("STOPPING=1") }, timeout: .seconds(2))
+        let rest = await socket.next(until: { $0.hasPrefix("STOPPING=1") }, timeout: .seconds(10))
         #expect(rest.last == "STOPPING=1\nSTATUS=Stopping")
         #expect(rest.dropLast().allSatisfy { $0 == "WATCHDOG=1" })
     }

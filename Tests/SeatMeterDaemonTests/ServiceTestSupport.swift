@@ -96,7 +96,7 @@ extension Duration {
 
 /// Polls `condition` every 5 ms until it holds or `timeout` passes.
 func eventually(
-    timeout: Duration = .seconds(5), _ comment: Comment? = nil, sourceLocation: SourceLocation = #_sourceLocation,
+    timeout: Duration = .seconds(15), _ comment: Comment? = nil, sourceLocation: SourceLocation = #_sourceLocation,
     _ condition: () -> Bool
 ) async throws {
     let clock = ContinuousClock()

@@ -312,7 +312,7 @@ import Testing
         let started = clock.now
         task.cancel()
         await task.value
-        #expect(started.duration(to: clock.now) < .seconds(1))
+        #expect(started.duration(to: clock.now) < .seconds(5), "returned only once the work was done?")
         #expect(stub.inside.value == 1, "the stub is still blocked: the wait was abandoned, not the work")
         stub.gate.update { $0 = true }
         try await eventually { stub.inside.value == 0 }
@@ -553,7 +553,7 @@ import Testing
             await group.triggerGracefulShutdown()
             try await tasks.waitForAll()
             let took = started.duration(to: clock.now)
-            #expect(took >= .milliseconds(300) && took < .seconds(3), "\(took)")
+            #expect(took >= .milliseconds(300) && took < .seconds(8), "\(took)")
         }
         release.update { $0 = true }
     }
