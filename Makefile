@@ -6,7 +6,7 @@ PREFIX       ?= /usr/local
 DESTDIR      ?=
 CONFIGURATION ?= debug
 APT_BUILD    := libcurl4-openssl-dev pkg-config libsqlite3-dev
-APT_TEST     := dovecot-imapd python3-aiosmtpd openssl
+APT_TEST     := dovecot-imapd python3-aiosmtpd openssl systemd
 APT_BENCH    := python3
 
 .PHONY: all build release test demo bench fuzz install deps-build deps-test clean

@@ -12,6 +12,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         // libcurl through pkg-config; typed wrappers for the variadic setopt/getinfo live in shim.h.
@@ -39,6 +40,7 @@ let package = Package(
                 "SeatMeterCore", "SeatMeterCurl", "SeatMeterStore",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         .executableTarget(
@@ -47,6 +49,7 @@ let package = Package(
                 "SeatMeterDaemon", "SeatMeterCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         // `make bench`: the measured paths, timed in-process (not a test).
@@ -59,7 +62,14 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["SeatMeterCore"], path: "Tests/TestSupport"),
         .testTarget(name: "SeatMeterCoreTests", dependencies: ["SeatMeterCore", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "SeatMeterStoreTests", dependencies: ["SeatMeterStore", "SeatMeterCore", "TestSupport"]),
-        .testTarget(name: "SeatMeterDaemonTests", dependencies: ["SeatMeterDaemon", "SeatMeterCore", "TestSupport"]),
+        .testTarget(
+            name: "SeatMeterDaemonTests",
+            dependencies: [
+                "SeatMeterDaemon", "SeatMeterCore", "TestSupport",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
+            ]
+        ),
         .testTarget(
             name: "IntegrationTests",
             dependencies: ["SeatMeterCurl", "SeatMeterStore", "SeatMeterDaemon", "SeatMeterCore", "TestSupport"]

@@ -9,8 +9,8 @@ struct SeatMeter: AsyncParsableCommand {
         commandName: "seatmeter",
         abstract: "Counts help desk licence seats (Team and Support models) from the help desk's mail headers.",
         subcommands: [
-            SyncCommand.self, ImportCommand.self, UsersCommand.self, ReportCommand.self, ExplainCommand.self, InspectCommand.self,
-            CheckConfigCommand.self,
+            RunCommand.self, SyncCommand.self, ImportCommand.self, UsersCommand.self, ReportCommand.self,
+            ExplainCommand.self, InspectCommand.self, CheckConfigCommand.self,
         ]
     )
 }
