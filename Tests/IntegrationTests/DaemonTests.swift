@@ -26,8 +26,15 @@ struct DaemonTests {
             try write(poll: "1s")
         }
 
-        func yaml(poll: String, schedule: String = "mon 07:00") -> String {
-            """
+        func yaml(poll: String, schedule: String = "mon 07:00", smtpURL: String? = nil) -> String {
+            let delivery = smtpURL.map {
+                """
+                  from: seatmeter@example.com
+                  recipients: [admins@example.com]
+                smtp: { url: "\($0)", allow_insecure: true }
+                """
+            } ?? ""
+            return """
             ledger: ledger/seatmeter.sqlite
             log_level: debug
             accounts:
@@ -42,12 +49,14 @@ struct DaemonTests {
             report:
               schedule: "\(schedule)"
               timezone: Europe/Berlin
+            \(delivery)
             \(organization)
             """
         }
 
-        func write(poll: String, schedule: String = "mon 07:00") throws {
-            try yaml(poll: poll, schedule: schedule).write(toFile: configPath, atomically: true, encoding: .utf8)
+        func write(poll: String, schedule: String = "mon 07:00", smtpURL: String? = nil) throws {
+            try yaml(poll: poll, schedule: schedule, smtpURL: smtpURL)
+                .write(toFile: configPath, atomically: true, encoding: .utf8)
         }
 
         /// Starts `seatmeter run` with `NOTIFY_SOCKET` (and `JOURNAL_STREAM`, so lines carry `<N>` priorities).
@@ -194,6 +203,28 @@ struct DaemonTests {
         #expect(subjects.count > 50, "the generated mail should have subjects to look for")
         let leaked = subjects.filter { log.contains($0) }
         #expect(leaked.isEmpty, "subjects in the log: \(leaked.prefix(5))")
+    }
+
+    @Test func theDueReportIsMailedOnceAlsoAfterARestart() async throws {
+        let mailbox = try GeneratedMailbox(messages: 300, seed: 21)
+        let server = try DovecotServer()
+        try server.deliver(mailbox)
+        let sink = try SMTPSink()
+        let setup = try Setup(server: server, organization: mailbox.organizationYAML)
+        // "daily 00:00" has always fired already today: the last full week's report is due at start.
+        try setup.write(poll: "1s", schedule: "daily 00:00", smtpURL: sink.url)
+        for round in 1...2 {
+            let notify = try NotifySocket()
+            let daemon = try setup.start(notify: notify)
+            #expect(try await Self.waitFor(.seconds(30)) { (try? sink.messages().count) == 1 }, "round \(round)")
+            // Give a second delivery (which must not happen) time to show up.
+            try await Task.sleep(for: .seconds(2))
+            daemon.stop()
+            #expect(Self.exitCode(daemon.exitStatus) == 0, "\(daemon.log)")
+        }
+        let messages = try sink.messages()
+        #expect(messages.count == 1, "the report for one period was sent \(messages.count) times")
+        #expect(messages.first?.envelope.rcptTos == ["admins@example.com"])
     }
 
     @Test func anInvalidConfigurationStopsTheStartBeforeReady() async throws {

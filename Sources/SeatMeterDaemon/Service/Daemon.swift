@@ -90,6 +90,11 @@ package struct Daemon: Sendable {
     ) -> [any Service] where Hangups.Element: Sendable {
         var report = ReportService(configuration: configuration, logger: logger)
         if let deliver { report.deliver = deliver }
+        let status = self.status
+        let configuration = self.configuration
+        report.isDataReady = {
+            configuration.current.0.configuration.accounts.allSatisfy { status.entry(for: $0.name) != nil }
+        }
         report.retryBase = options.reportRetryBase
         var syncService = SyncService(
             configuration: configuration, ledger: ledger, status: status, notifier: notifier, logger: logger)

@@ -27,6 +27,12 @@ package struct ReportService<C: Clock>: Service, CustomStringConvertible where C
     package var retryBase: Duration = .seconds(60)
     package var retryCap: Duration = .seconds(3600)
     package var maximumSleep: Duration = .seconds(900)
+    /// Whether the ledger is fresh enough to report from: in the daemon, every account has finished its first sync
+    /// cycle since the start, so a report caught up after downtime includes the mail that arrived meanwhile.
+    package var isDataReady: @Sendable () -> Bool = { true }
+    /// How long a due report waits for ``isDataReady`` before it is sent anyway (its data-quality section then
+    /// shows the stale folders).
+    package var dataWaitLimit: Duration = .seconds(600)
 
     /// The name the service group logs (not the whole struct).
     package var description: String { "ReportService" }
@@ -48,6 +54,7 @@ package struct ReportService<C: Clock>: Service, CustomStringConvertible where C
         /// The fire time whose delivery succeeded (or needed nothing).
         var handled: Date?
         var failures = 0
+        let waitUntil = clock.now.advanced(by: dataWaitLimit)
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             let (settings, generation) = configuration.current
             logger.logLevel = settings.logLevel
@@ -55,7 +62,10 @@ package struct ReportService<C: Clock>: Service, CustomStringConvertible where C
             let zone = settings.timeZone
             let due = schedule.mostRecentFire(atOrBefore: now(), timeZone: zone)
             var retry: Duration?
-            if handled != due {
+            if handled != due && !isDataReady() && clock.now < waitUntil {
+                // Wait for the first sync cycles before reporting.
+                retry = .seconds(1)
+            } else if handled != due {
                 let deliver = self.deliver
                 let cycleLogger = logger
                 let result = await AbandonableThread.run(name: "report") {
