@@ -94,7 +94,7 @@ package struct ClassificationHistory: Sendable {
 
     /// The events of `person` × `track` inside `span`: indexes into ``positions``.
     func events(_ person: Int, _ track: Track, in span: Range<Int32>) -> Range<Int> {
-        let key = person * ClassificationRun.trackCount + track.rawValue
+        let key = ClassificationRun.key(person, track.rawValue)
         let start = Int(offsets[key])
         let end = Int(offsets[key + 1])
         guard start < end else { return start..<start }
@@ -106,7 +106,7 @@ package struct ClassificationHistory: Sendable {
 
     /// Whether `person` × `track` has an event inside `span`.
     func has(_ person: Int, _ track: Track, in span: Range<Int32>) -> Bool {
-        let key = person * ClassificationRun.trackCount + track.rawValue
+        let key = ClassificationRun.key(person, track.rawValue)
         let start = Int(offsets[key])
         let end = Int(offsets[key + 1])
         guard start < end, positions[start] < span.upperBound, positions[end - 1] >= span.lowerBound else {

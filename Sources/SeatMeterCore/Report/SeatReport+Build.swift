@@ -1,4 +1,4 @@
-package import Foundation
+import Foundation
 
 extension SeatReport {
     /// Classifies the input's messages once (``Classifier/history(_:)``) and builds the report.
