@@ -142,3 +142,32 @@ struct ClassificationHistoryTests {
         }
     }
 }
+
+@Suite("Classification history: address spellings")
+struct AddressSpellingTests {
+    /// Thousands of distinct addresses that share a long prefix (longer than the table's inline 24 bytes) and
+    /// differ only at the end, in both cases: each is its own person, counted once per message.
+    @Test func longAddressesWithASharedPrefixStayDistinct() throws {
+        let prefix = "first.middle.lastname.department"
+        var observations: [MessageObservation] = []
+        for index in 0..<3_000 {
+            for spelling in ["\(prefix)\(index)@example.com", "\(prefix.uppercased())\(index)@EXAMPLE.com"] {
+                observations.append(
+                    MessageObservation(
+                        key: "\(spelling)", messageID: nil, date: Date(timeIntervalSince1970: Double(index)),
+                        subject: nil, locations: [FolderLocation(account: "a", folder: "INBOX", role: .incoming)],
+                        appearances: [
+                            AddressAppearance(field: .from, mailbox: Mailbox(name: "", address: spelling)),
+                            AddressAppearance(field: .to, mailbox: Mailbox(name: "", address: "helpdesk@example.com")),
+                        ], automation: AutomationFacts()))
+            }
+        }
+        let classifier = try Classifier(
+            rules: ClassificationRules(helpdeskAddresses: ["helpdesk@example.com"], internalDomains: ["example.com"]))
+        let result = classifier.classify(observations, window: nil)
+        #expect(result.people.count == 3_000)
+        #expect(result.people.allSatisfy { $0.sent == 2 && $0.seenAs.count == 1 })
+        let chunked = classifier.history(observations, parallelChunkMinimum: 1_000).classification(in: nil)
+        #expect(chunked == result)
+    }
+}
