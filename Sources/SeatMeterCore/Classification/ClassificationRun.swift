@@ -116,7 +116,7 @@ struct ClassificationRun: Sendable {
         let person = person(for: identity)
         var ignored: Int32 = -1
         if persons[Int(person)].exclusion == nil {
-            let written = address.trimmingCharacters(in: .whitespaces).lowercased()
+            let written = IdentityResolver.trimmingWhitespace(address).lowercased()
             if written != identity, let index = compiled.ignore.firstIndex(where: { $0.matches(lowercased: written) }) {
                 ignored = Int32(index)
             }

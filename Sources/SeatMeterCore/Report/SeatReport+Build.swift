@@ -25,7 +25,8 @@ extension SeatReport {
         let previousStart = calendar.adding(days: -7, to: period.start)
         let previousPeriod = ReportPeriod(
             start: previousStart, end: period.start, label: calendar.isoWeek(previousStart))
-        let previous = history.classification(in: calendar.window(days: days, endingAt: previousPeriod.end))
+        let previous = history.classification(
+            in: calendar.window(days: days, endingAt: previousPeriod.end), evidence: false)
 
         func seatsEnding(_ end: Date) -> SeatCounts {
             if end == period.end { return seats }
