@@ -1,4 +1,4 @@
-package import Foundation
+import Foundation
 
 /// The report's output formats (`seatmeter report --format`).
 package enum ReportFormat: String, Sendable, Hashable, CaseIterable {
