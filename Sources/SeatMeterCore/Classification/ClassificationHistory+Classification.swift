@@ -43,7 +43,9 @@ extension ClassificationHistory {
         events(index, track, in: span).count
     }
 
-    private func verdict(_ index: Int, inferred: [(Track, AgentReasonKind)], span: Range<Int32>, evidence withEvidence: Bool)
+    private func verdict(
+        _ index: Int, inferred: [(Track, AgentReasonKind)], span: Range<Int32>, evidence withEvidence: Bool
+    )
         -> PersonVerdict
     {
         let person = persons[index]

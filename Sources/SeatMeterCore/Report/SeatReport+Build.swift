@@ -169,7 +169,9 @@ extension SeatReport {
 
         let owners = ownership.outsideRoster.count
         let ownersText =
-            owners == 1 ? "1 person outside the agent roster took ownership" : "\(owners) people outside the agent roster took ownership"
+            owners == 1
+            ? "1 person outside the agent roster took ownership"
+            : "\(owners) people outside the agent roster took ownership"
         let submitterText =
             "\(ReportFormatting.count(onBehalf.submitters.count)) of \(ReportFormatting.count(seats.teamUsers)) users "
             + "(\(ReportFormatting.percent(onBehalf.share))) submitted on behalf of others"
@@ -187,7 +189,8 @@ extension SeatReport {
             sentences.append(
                 "The questions point to Support: \(submitterText), within \(thresholdText) (though \(ownersText)).")
         case (false, false):
-            sentences.append("The questions point to Team: \(ownersText), and \(submitterText), above \(thresholdText).")
+            sentences.append(
+                "The questions point to Team: \(ownersText), and \(submitterText), above \(thresholdText).")
         }
         if ownership.peopleWithOwnershipEvidence == 0 {
             sentences.append(
@@ -203,7 +206,8 @@ extension SeatReport {
             sentences.append("Costs cannot be compared: prices are missing.")
         case .equal:
             sentences.append(
-                "Both models cost the same (\(ReportFormatting.money(costs.teamCost ?? 0, costs.currency)) per \(per)); "
+                "Both models cost the same (\(ReportFormatting.money(costs.teamCost ?? 0, costs.currency)) "
+                    + "per \(per)); "
                     + "agents are \(share) of users, exactly the break-even.")
         case .support, .team:
             let cheaper = costs.cheaper == .support ? LicensingModel.support : .team
@@ -298,7 +302,9 @@ extension SeatReport {
                     warnings.append(
                         "Stale sync: \(name) last synced \(format.minute(last)), "
                             + "\(ReportFormatting.duration(asOf.timeIntervalSince(last))) before the report time "
-                            + "(stale after \(ReportFormatting.duration(quality.staleAfter))); recent mail may be missing.")
+                            + "(stale after \(ReportFormatting.duration(quality.staleAfter))); recent mail may be "
+                            + "missing."
+                    )
                 } else {
                     warnings.append("Stale sync: \(name) has never synced successfully; its mail is missing.")
                 }

@@ -2,7 +2,8 @@ import Foundation
 import SeatMeterCore
 import Testing
 
-/// The multi-window path (``ClassificationHistory``) against the single-window one (``Classifier/classify(_:window:)``),
+/// The multi-window path (``ClassificationHistory``) against the single-window one
+/// (``Classifier/classify(_:window:)``),
 /// on a shuffled synthetic history with undated messages, ownership rules, aliases and ignore patterns.
 @Suite("Classification history: many windows, one pass")
 struct ClassificationHistoryTests {
@@ -35,9 +36,10 @@ struct ClassificationHistoryTests {
 
     static let windows: [DateInterval?] = {
         let start = Date(timeIntervalSince1970: 1_700_000_000)
-        return [nil] + (0..<8).map { k in
-            DateInterval(start: start.addingTimeInterval(Double(k) * 600_000), duration: Double(k + 1) * 700_000)
-        }
+        return [nil]
+            + (0..<8).map { k in
+                DateInterval(start: start.addingTimeInterval(Double(k) * 600_000), duration: Double(k + 1) * 700_000)
+            }
     }()
 
     /// Names and spellings may come from before a history window's start (documented); everything else is equal.
@@ -73,7 +75,8 @@ struct ClassificationHistoryTests {
         let many = classifier.classify(Self.observations, windows: windows)
         #expect(many.count == windows.count)
         for (window, result) in zip(windows, many) {
-            #expect(Self.withoutNames(result) == Self.withoutNames(classifier.classify(Self.observations, window: window)))
+            #expect(
+                Self.withoutNames(result) == Self.withoutNames(classifier.classify(Self.observations, window: window)))
         }
     }
 
