@@ -222,6 +222,9 @@ extension SeatReport {
         }
 
         let agree = costs.cheaper.rawValue == byQuestions.rawValue
+        if costs.cheaper == .equal {
+            sentences.append("With equal costs the questions decide: \(byQuestions.title).")
+        }
         if !agree, costs.cheaper == .team || costs.cheaper == .support {
             if byQuestions == .support {
                 sentences.append(

@@ -78,9 +78,10 @@ struct SeatReportTests {
 
     @Test func equalCosts() throws {
         // 7 × 15 = 105 = 3 × 35.
-        let costs = try F.report(licensing: Licensing(teamPricePerUser: 15, supportPricePerAgent: 35)).costs
-        #expect(costs.cheaper == .equal)
-        #expect(costs.saving == 0)
+        let report = try F.report(licensing: Licensing(teamPricePerUser: 15, supportPricePerAgent: 35))
+        #expect(report.costs.cheaper == .equal)
+        #expect(report.costs.saving == 0)
+        #expect(report.recommendation.explanation.hasSuffix("With equal costs the questions decide: Team."))
     }
 
     @Test func pricesMissing() throws {
