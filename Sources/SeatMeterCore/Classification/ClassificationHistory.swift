@@ -35,7 +35,7 @@ extension Classification {
     }
 }
 
-/// Every message classified once, answering any number of windows cheaply: built by ``Classifier/history(_:)``.
+/// Every message classified once, answering any number of windows cheaply: built by ``Classifier/history(_:parallelChunkMinimum:)``.
 ///
 /// The per-message rules (identities, exclusions, automation, on-behalf, ownership patterns, ...) run once over all
 /// messages in date order and leave, per person, dated events (sent, received, each agent reason, ...). A window's
@@ -174,7 +174,7 @@ extension Classifier {
             compiled: compiled, observations: observations, within: window, chunkMinimum: chunkMinimum)
     }
 
-    /// One classification per window, the messages classified once (``history(_:)``).
+    /// One classification per window, the messages classified once (``history(_:parallelChunkMinimum:)``).
     package func classify(_ observations: [MessageObservation], windows: [DateInterval]) -> [Classification] {
         let history = history(observations)
         return windows.map { history.classification(in: $0) }

@@ -103,6 +103,7 @@ struct ClassificationRun: Sendable {
         self.order = order
         self.span = span
         self.prefilters = compiled.ownership.map(\.prefilter)
+        assert(Track.allCases.count <= Self.trackSlots, "a track does not fit in the event key")
     }
 
     // MARK: - Resolution
