@@ -35,7 +35,8 @@ extension Classification {
     }
 }
 
-/// Every message classified once, answering any number of windows cheaply: built by ``Classifier/history(_:parallelChunkMinimum:)``.
+/// Every message classified once, answering any number of windows cheaply: built by
+/// ``Classifier/history(_:parallelChunkMinimum:)``.
 ///
 /// The per-message rules (identities, exclusions, automation, on-behalf, ownership patterns, ...) run once over all
 /// messages in date order and leave, per person, dated events (sent, received, each agent reason, ...). A window's

@@ -1,7 +1,8 @@
 import Foundation
 
 extension SeatReport {
-    /// Classifies the input's messages once (``Classifier/history(_:parallelChunkMinimum:)``) and builds the report.
+    /// Classifies the input's messages once (``Classifier/history(_:parallelChunkMinimum:)``) and builds the
+    /// report.
     package init(_ input: ReportInput) throws(ClassificationRulesError) {
         let classifier = try Classifier(rules: input.rules)
         self.init(input, history: classifier.history(input.observations))
