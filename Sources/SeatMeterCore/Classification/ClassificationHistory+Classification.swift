@@ -4,6 +4,12 @@ extension ClassificationHistory {
     /// The full answer for `window` (every message when nil): people with their reasons and evidence, excluded
     /// addresses, inactive roster agents. Undated messages count only when `window` is nil.
     package func classification(in window: DateInterval?) -> Classification {
+        classification(in: window, evidence: true)
+    }
+
+    /// ``classification(in:)``; without `evidence` the reasons carry counts but no evidence messages (cheaper when
+    /// only roles and counts are wanted).
+    func classification(in window: DateInterval?, evidence withEvidence: Bool) -> Classification {
         let span = span(window)
         var people: [PersonVerdict] = []
         var excluded: [ExcludedAddress] = []
@@ -15,9 +21,9 @@ extension ClassificationHistory {
                 if !persons[index].isExcluded,
                     !inferred.isEmpty || has(index, .sent, in: span) || has(index, .received, in: span)
                 {
-                    people.append(verdict(index, inferred: inferred, span: span))
+                    people.append(verdict(index, inferred: inferred, span: span, evidence: withEvidence))
                     counted.insert(persons[index].identity)
-                } else if let address = exclusion(index, span: span) {
+                } else if let address = exclusion(index, span: span, evidence: withEvidence) {
                     excluded.append(address)
                 }
             }
@@ -37,7 +43,11 @@ extension ClassificationHistory {
         events(index, track, in: span).count
     }
 
-    private func verdict(_ index: Int, inferred: [(Track, AgentReasonKind)], span: Range<Int32>) -> PersonVerdict {
+    private func verdict(
+        _ index: Int, inferred: [(Track, AgentReasonKind)], span: Range<Int32>, evidence withEvidence: Bool
+    )
+        -> PersonVerdict
+    {
         let person = persons[index]
         var reasons: [AgentReason] = []
         if let roster = person.roster {
@@ -55,7 +65,7 @@ extension ClassificationHistory {
             reasons.append(
                 AgentReason(
                     kind: kind, summary: agentSummary(kind, count: found.count, person: index, span: span),
-                    evidence: evidence(found, track), evidenceCount: found.count))
+                    evidence: withEvidence ? evidence(found, track) : [], evidenceCount: found.count))
         }
         let activity: [ActivityReason] = [(Track.submitted, ActivityKind.submitted), (.received, .received)]
             .compactMap { track, kind in
@@ -66,7 +76,8 @@ extension ClassificationHistory {
                     ? "sent \(ClassificationRun.messages(found.count)) to the help desk"
                     : "received \(ClassificationRun.messages(found.count)) of help desk mail (To/Cc/Bcc)"
                 return ActivityReason(
-                    kind: kind, summary: summary, evidence: evidence(found, track), evidenceCount: found.count)
+                    kind: kind, summary: summary, evidence: withEvidence ? evidence(found, track) : [],
+                    evidenceCount: found.count)
             }
         let received = count(index, .received, span)
         let role: PersonRole
@@ -134,7 +145,7 @@ extension ClassificationHistory {
         }
     }
 
-    private func exclusion(_ index: Int, span: Range<Int32>) -> ExcludedAddress? {
+    private func exclusion(_ index: Int, span: Range<Int32>, evidence withEvidence: Bool) -> ExcludedAddress? {
         let person = persons[index]
         var reasons: [ExclusionReason] = []
         if let exclusion = person.exclusion {
@@ -163,7 +174,7 @@ extension ClassificationHistory {
             }
             reasons.append(
                 ExclusionReason(
-                    kind: kind, summary: summary, evidence: evidence(found, .excludedAddress),
+                    kind: kind, summary: summary, evidence: withEvidence ? evidence(found, .excludedAddress) : [],
                     evidenceCount: found.count))
         } else {
             let messageLevel: [(Track, ExclusionKind, String)] = [
@@ -181,7 +192,7 @@ extension ClassificationHistory {
                 reasons.append(
                     ExclusionReason(
                         kind: kind, summary: "\(text) \(ClassificationRun.messages(found.count))",
-                        evidence: evidence(found, track), evidenceCount: found.count))
+                        evidence: withEvidence ? evidence(found, track) : [], evidenceCount: found.count))
             }
         }
         guard !reasons.isEmpty else { return nil }

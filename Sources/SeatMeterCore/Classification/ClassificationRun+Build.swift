@@ -67,9 +67,9 @@ extension ClassificationRun {
             run.process()
             runs = [run]
         } else {
-            let results = ChunkResults(count: chunks)
+            let results = ChunkResults<ClassificationRun>(count: chunks)
             let order = arranged.order
-            DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
+            forEachChunk(chunks) { chunk in
                 var run = ClassificationRun(
                     compiled: compiled, observations: observations, order: order,
                     span: bounds[chunk]..<bounds[chunk + 1])
@@ -110,30 +110,50 @@ extension ClassificationRun {
             maps.append(map)
         }
 
-        let tracks = trackCount
-        let keyCount = persons.count * tracks
-        var offsets = [Int32](repeating: 0, count: keyCount + 1)
-        for (run, map) in zip(runs, maps) {
-            for event in run.events {
+        // Counting sort by global key, stable (chunks in date order, each in date order). Each chunk counts and
+        // then scatters its own events, in parallel: a chunk's slots for a key follow the earlier chunks' slots.
+        let keyCount = persons.count << trackBits
+        let chunkCount = runs.count
+        let counts = ChunkResults<[Int32]>(count: chunkCount)
+        let personAux = Self.personAux
+        let chunkMaps = maps
+        Self.forEachChunk(chunkCount) { chunk in
+            var count = [Int32](repeating: 0, count: keyCount)
+            let map = chunkMaps[chunk]
+            for event in runs[chunk].events {
                 let key = Int(event.key)
-                offsets[Int(map[key / tracks]) * tracks + key % tracks + 1] += 1
+                count[Int(map[key >> trackBits]) << trackBits | key & (trackSlots - 1)] += 1
+            }
+            counts.store(count, at: chunk)
+        }
+        let chunkCounts = counts.all
+        var offsets = [Int32](repeating: 0, count: keyCount + 1)
+        var starts = [[Int32]](repeating: [], count: chunkCount)
+        var running: Int32 = 0
+        for chunk in 0..<chunkCount { starts[chunk] = [Int32](repeating: 0, count: keyCount) }
+        for key in 0..<keyCount {
+            offsets[key] = running
+            for chunk in 0..<chunkCount {
+                starts[chunk][key] = running
+                running += chunkCounts[chunk][key]
             }
         }
-        for key in 0..<keyCount { offsets[key + 1] += offsets[key] }
-        var cursor = offsets
-        let total = runs.reduce(0) { $0 + $1.events.count }
-        var positions = [Int32](repeating: 0, count: total)
-        var auxes = [Int32](repeating: 0, count: total)
-        let personAux = Self.personAux
-        for (run, map) in zip(runs, maps) {
-            for event in run.events {
+        offsets[keyCount] = running
+        let total = Int(running)
+        let positions = SharedSlots(count: total)
+        let auxes = SharedSlots(count: total)
+        let chunkStarts = starts
+        Self.forEachChunk(chunkCount) { chunk in
+            var cursor = chunkStarts[chunk]
+            let map = chunkMaps[chunk]
+            for event in runs[chunk].events {
                 let key = Int(event.key)
-                let track = key % tracks
-                let global = Int(map[key / tracks]) * tracks + track
+                let track = key & (trackSlots - 1)
+                let global = Int(map[key >> trackBits]) << trackBits | track
                 let slot = Int(cursor[global])
                 cursor[global] += 1
-                positions[slot] = event.position
-                auxes[slot] = event.aux >= 0 && personAux[track] ? map[Int(event.aux)] : event.aux
+                positions.write(event.position, at: slot)
+                auxes.write(event.aux >= 0 && personAux[track] ? map[Int(event.aux)] : event.aux, at: slot)
             }
         }
         var seenAs = [[(position: Int32, written: String)]](repeating: [], count: persons.count)
@@ -142,27 +162,61 @@ extension ClassificationRun {
         return ClassificationHistory(
             compiled: compiled, observations: observations, order: arranged.order, ranks: arranged.ranks,
             undatedProcessed: arranged.undatedProcessed, undatedSkipped: arranged.undatedSkipped, persons: persons,
-            sortedPersons: sortedPersons, seenAs: seenAs, offsets: offsets, positions: positions, auxes: auxes)
+            sortedPersons: sortedPersons, seenAs: seenAs, offsets: offsets, positions: positions.array(),
+            auxes: auxes.array())
     }
 }
 
-/// Collects the chunks processed on `concurrentPerform`'s threads: each thread stores its run once, under the lock;
-/// ``all`` is read after every thread has finished.
-private final class ChunkResults: @unchecked Sendable {
+extension ClassificationRun {
+    /// Runs `body` for each chunk, in parallel when there are several.
+    static func forEachChunk(_ count: Int, _ body: @Sendable (Int) -> Void) {
+        if count == 1 {
+            body(0)
+        } else {
+            DispatchQueue.concurrentPerform(iterations: count, execute: body)
+        }
+    }
+}
+
+/// Collects one value per chunk from `concurrentPerform`'s threads: each thread stores its value once, under the
+/// lock; ``all`` is read after every thread has finished.
+final class ChunkResults<Value: Sendable>: @unchecked Sendable {
     private let lock = NSLock()
-    private var runs: [ClassificationRun?]
+    private var values: [Value?]
 
-    init(count: Int) { runs = Array(repeating: nil, count: count) }
+    init(count: Int) { values = Array(repeating: nil, count: count) }
 
-    func store(_ run: ClassificationRun, at index: Int) {
+    func store(_ value: Value, at index: Int) {
         lock.lock()
         defer { lock.unlock() }
-        runs[index] = run
+        values[index] = value
     }
 
-    var all: [ClassificationRun] {
+    var all: [Value] {
         lock.lock()
         defer { lock.unlock() }
-        return runs.compactMap { $0 }
+        return values.compactMap { $0 }
     }
+}
+
+/// A buffer that several threads fill at disjoint indexes: the merge's counting sort gives each chunk its own
+/// slots (prefix sums over the chunks' counts), so no slot is written twice, and the buffer is read only after
+/// `concurrentPerform` has returned (which orders every write before the read). No lock: one per write would
+/// cost more than the sort.
+final class SharedSlots: @unchecked Sendable {
+    private let buffer: UnsafeMutableBufferPointer<Int32>
+
+    init(count: Int) {
+        buffer = .allocate(capacity: max(1, count))
+        buffer.initialize(repeating: 0)
+        self.count = count
+    }
+
+    let count: Int
+
+    deinit { buffer.deallocate() }
+
+    func write(_ value: Int32, at index: Int) { buffer[index] = value }
+
+    func array() -> [Int32] { Array(buffer.prefix(count)) }
 }

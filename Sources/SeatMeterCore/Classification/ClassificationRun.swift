@@ -26,7 +26,12 @@ struct ClassificationRun: Sendable {
         static let inferred: [Track] = [.onBehalf, .resent, .outgoingAuthor, .sentAsHelpdesk, .ownership]
     }
 
-    static let trackCount = Track.allCases.count
+    /// Events are keyed `person << trackBits | track`: a shift, not a division, splits a key (there are fewer
+    /// than 16 tracks).
+    static let trackBits = 4
+    static let trackSlots = 1 << trackBits
+
+    static func key(_ person: Int, _ track: Int) -> Int { person << trackBits | track }
 
     struct Event: Sendable {
         var key: Int32
@@ -98,6 +103,7 @@ struct ClassificationRun: Sendable {
         self.order = order
         self.span = span
         self.prefilters = compiled.ownership.map(\.prefilter)
+        assert(Track.allCases.count <= Self.trackSlots, "a track does not fit in the event key")
     }
 
     // MARK: - Resolution
@@ -111,7 +117,7 @@ struct ClassificationRun: Sendable {
         let person = person(for: identity)
         var ignored: Int32 = -1
         if persons[Int(person)].exclusion == nil {
-            let written = address.trimmingCharacters(in: .whitespaces).lowercased()
+            let written = IdentityResolver.trimmingWhitespace(address).lowercased()
             if written != identity, let index = compiled.ignore.firstIndex(where: { $0.matches(lowercased: written) }) {
                 ignored = Int32(index)
             }
@@ -131,7 +137,7 @@ struct ClassificationRun: Sendable {
         excluded.append(person.isExcluded)
         helpdesk.append(person.isHelpdesk)
         lastName.append("")
-        lastPosition.append(contentsOf: repeatElement(-1, count: Self.trackCount))
+        lastPosition.append(contentsOf: repeatElement(-1, count: Self.trackSlots))
         return index
     }
 
@@ -173,7 +179,7 @@ struct ClassificationRun: Sendable {
 
     /// Records `track` for `person` in the message at `position`, once per message.
     private mutating func track(_ person: Int32, _ kind: Track, _ position: Int32, aux: Int32 = -1) {
-        let key = Int(person) * Self.trackCount + kind.rawValue
+        let key = Self.key(Int(person), kind.rawValue)
         if lastPosition[key] == position { return }
         lastPosition[key] = position
         events.append(Event(key: Int32(key), position: position, aux: aux))
@@ -327,7 +333,7 @@ struct ClassificationRun: Sendable {
                 track(owner, .ownership, position, aux: Int32(ruleIndex))
                 events.append(
                     Event(
-                        key: Int32(Int(owner) * Self.trackCount + Track.ownershipRuleMatch.rawValue),
+                        key: Int32(Self.key(Int(owner), Track.ownershipRuleMatch.rawValue)),
                         position: position, aux: Int32(ruleIndex)))
             }
         }

@@ -59,7 +59,8 @@ package struct Classifier: Sendable {
     package func identity(of address: String) -> String { compiled.resolver.identity(address) }
 
     /// Classifies the observations that fall in `window` (all of them when nil). Only the window's messages are
-    /// processed; for several windows over the same messages use ``classify(_:windows:)`` or ``history(_:)``.
+    /// processed; for several windows over the same messages use ``classify(_:windows:)`` or
+    /// ``history(_:parallelChunkMinimum:)``.
     package func classify(_ observations: [MessageObservation], window: DateInterval?) -> Classification {
         history(observations, within: window).classification(in: window)
     }

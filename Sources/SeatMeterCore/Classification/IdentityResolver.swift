@@ -78,7 +78,7 @@ package struct IdentityResolver: Sendable, Hashable {
     }
 
     package static func normalize(_ address: String, foldLocalPartCase: Bool, foldPlusTags: Bool) -> String {
-        let trimmed = address.trimmingCharacters(in: .whitespaces)
+        let trimmed = trimmingWhitespace(address)
         guard let at = trimmed.lastIndex(of: "@") else {
             return foldLocalPartCase ? trimmed.lowercased() : trimmed
         }
@@ -89,6 +89,17 @@ package struct IdentityResolver: Sendable, Hashable {
         }
         let localPart = foldLocalPartCase ? local.lowercased() : String(local)
         return localPart + "@" + domain.lowercased()
+    }
+
+    /// `text` without leading and trailing `CharacterSet.whitespaces`; the common case (an ASCII, non-blank first
+    /// and last byte) returns it as is without Foundation's trimming, which is slow.
+    static func trimmingWhitespace(_ text: String) -> String {
+        if let first = text.utf8.first, let last = text.utf8.last, first < 0x80, last < 0x80, first != 0x20,
+            first != 0x09, last != 0x20, last != 0x09
+        {
+            return text
+        }
+        return text.trimmingCharacters(in: .whitespaces)
     }
 
     /// The domain of a normalized address (after the last `@`), or `""`.

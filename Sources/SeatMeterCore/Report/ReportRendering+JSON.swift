@@ -163,7 +163,9 @@ extension ReportRendering {
                     ("inactive_roster_agents", .array(changes.inactiveRosterAgents.map { .string($0) })),
                     (
                         "high_water_mark",
-                        .object([("agents", .int(changes.highWaterMark.agents)), ("day", date(changes.highWaterMark.day))])
+                        .object([
+                            ("agents", .int(changes.highWaterMark.agents)), ("day", date(changes.highWaterMark.day)),
+                        ])
                     ),
                 ])
             ),
@@ -220,7 +222,8 @@ extension ReportRendering {
                 ])
             } ?? .null
         return .object([
-            ("address", .string(person.address)), ("name", .string(person.name)), ("role", .string(person.role.rawValue)),
+            ("address", .string(person.address)), ("name", .string(person.name)),
+            ("role", .string(person.role.rawValue)),
             ("agent", agent), ("first_seen", person.firstSeen.map { .string(format.iso($0)) } ?? .null),
             ("last_seen", person.lastSeen.map { .string(format.iso($0)) } ?? .null), ("sent", .int(person.sent)),
             ("received", .int(person.received)), ("on_behalf", .int(person.onBehalfCount)),

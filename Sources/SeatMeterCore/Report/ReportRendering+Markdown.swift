@@ -92,13 +92,7 @@ extension ReportRendering {
         let changes = report.changes
         out.append("## Changes since \(changes.previousPeriod.label)")
         out.append("")
-        out.append(
-            "Team users \(ReportFormatting.count(changes.previousSeats.teamUsers)) → "
-                + "\(ReportFormatting.count(seats.teamUsers)) (\(delta(seats.teamUsers, changes.previousSeats.teamUsers))), "
-                + "agents \(ReportFormatting.count(changes.previousSeats.agents)) → \(ReportFormatting.count(seats.agents)) "
-                + "(\(delta(seats.agents, changes.previousSeats.agents))). High-water mark: "
-                + "\(ReportFormatting.count(changes.highWaterMark.agents)) agents on "
-                + "\(format.day(changes.highWaterMark.day)) (licence window ending that day).")
+        out.append(md(changeSummary(report) + " " + highWaterText(report, format)))
         out.append("")
         func people(_ title: String, _ people: [ChangedPerson]) {
             out.append("**\(title)** (\(ReportFormatting.count(people.count)))" + (people.isEmpty ? ": none" : ""))
@@ -113,7 +107,9 @@ extension ReportRendering {
         }
         people("New users", changes.newUsers)
         people("Users gone idle", changes.idleUsers)
-        out.append("**New agents** (\(ReportFormatting.count(changes.newAgents.count)))" + (changes.newAgents.isEmpty ? ": none" : ""))
+        out.append(
+            "**New agents** (\(ReportFormatting.count(changes.newAgents.count)))"
+                + (changes.newAgents.isEmpty ? ": none" : ""))
         out.append("")
         if !changes.newAgents.isEmpty {
             list(
@@ -154,11 +150,8 @@ extension ReportRendering {
         }
         let quality = report.dataQuality
         out.append(
-            "Messages ingested \(ReportFormatting.count(quality.messagesIngested)), with header defects "
-                + "\(ReportFormatting.count(quality.messagesWithDefects)), in the licence window "
-                + "\(ReportFormatting.count(quality.messagesInLicenceWindow)), undated "
-                + "\(ReportFormatting.count(quality.undatedMessages)). Excluded addresses: \(md(excludedText(report))). "
-                + "A sync is stale after \(ReportFormatting.duration(quality.staleAfter)).")
+            md(messageCounts(report)) + " Excluded addresses: \(md(excludedText(report))). A sync is stale after "
+                + "\(ReportFormatting.duration(quality.staleAfter)).")
         return out.joined(separator: "\n") + "\n"
     }
 

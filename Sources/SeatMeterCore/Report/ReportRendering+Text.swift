@@ -21,7 +21,9 @@ struct TextTable {
     func render(indent: String = "  ") -> String {
         var widths = headers.map(\.count)
         for row in rows {
-            for (index, cell) in row.enumerated() where index < widths.count { widths[index] = max(widths[index], cell.count) }
+            for (index, cell) in row.enumerated() where index < widths.count {
+                widths[index] = max(widths[index], cell.count)
+            }
         }
         func line(_ cells: [String]) -> String {
             var parts: [String] = []
@@ -101,7 +103,8 @@ extension ReportRendering {
         for submitter in submitters.prefix(listLimit) {
             out.append(
                 "       \(who(submitter.address, submitter.name)): \(ReportFormatting.count(submitter.messages)) "
-                    + "message\(submitter.messages == 1 ? "" : "s")" + (submitter.confirmedAgent ? ", on the roster" : ""))
+                    + "message\(submitter.messages == 1 ? "" : "s")"
+                    + (submitter.confirmedAgent ? ", on the roster" : ""))
         }
         if let more = more(submitters.count) { out.append("       \(more)") }
 
@@ -123,7 +126,8 @@ extension ReportRendering {
         for point in report.trend {
             let bar = String(repeating: "#", count: Int((Double(point.seats.teamUsers) / Double(peak) * 40).rounded()))
             trend.add([
-                point.label, format.day(point.weekEnd.addingTimeInterval(-1)), ReportFormatting.count(point.seats.teamUsers),
+                point.label, format.day(point.weekEnd.addingTimeInterval(-1)),
+                ReportFormatting.count(point.seats.teamUsers),
                 ReportFormatting.count(point.seats.agents), bar,
             ])
         }
@@ -144,11 +148,7 @@ extension ReportRendering {
             out.append(folders.render())
         }
         let quality = report.dataQuality
-        out.append(
-            "  Messages ingested \(ReportFormatting.count(quality.messagesIngested)), with header defects "
-                + "\(ReportFormatting.count(quality.messagesWithDefects)), in the licence window "
-                + "\(ReportFormatting.count(quality.messagesInLicenceWindow)), undated "
-                + "\(ReportFormatting.count(quality.undatedMessages)).")
+        out.append("  " + messageCounts(report))
         out.append("  Excluded addresses in the licence window: \(excludedText(report)).")
         out.append("  A sync is stale after \(ReportFormatting.duration(quality.staleAfter)).")
         return out.joined(separator: "\n") + "\n"
@@ -156,16 +156,9 @@ extension ReportRendering {
 
     private static func changeLines(_ report: SeatReport, _ format: ReportFormatting) -> [String] {
         let changes = report.changes
-        let seats = report.licenceWindow.seats
         var out = ["", "Changes since \(changes.previousPeriod.label)".uppercased()]
-        out.append(
-            "  Team users \(ReportFormatting.count(changes.previousSeats.teamUsers)) → "
-                + "\(ReportFormatting.count(seats.teamUsers)) (\(delta(seats.teamUsers, changes.previousSeats.teamUsers))), "
-                + "agents \(ReportFormatting.count(changes.previousSeats.agents)) → \(ReportFormatting.count(seats.agents)) "
-                + "(\(delta(seats.agents, changes.previousSeats.agents))).")
-        out.append(
-            "  High-water mark: \(ReportFormatting.count(changes.highWaterMark.agents)) agents "
-                + "on \(format.day(changes.highWaterMark.day)) (licence window ending that day).")
+        out.append("  " + changeSummary(report))
+        out.append("  " + highWaterText(report, format))
         func people(_ title: String, _ list: [ChangedPerson]) {
             out.append("  \(title) (\(ReportFormatting.count(list.count)))" + (list.isEmpty ? ": none" : ":"))
             for person in list.prefix(listLimit) {
@@ -178,7 +171,8 @@ extension ReportRendering {
         people("New users", changes.newUsers)
         people("Users gone idle", changes.idleUsers)
         out.append(
-            "  New agents (\(ReportFormatting.count(changes.newAgents.count)))" + (changes.newAgents.isEmpty ? ": none" : ":"))
+            "  New agents (\(ReportFormatting.count(changes.newAgents.count)))"
+                + (changes.newAgents.isEmpty ? ": none" : ":"))
         for agent in changes.newAgents.prefix(listLimit) {
             let status = agent.confirmed ? "confirmed" : "inferred"
             let before = agent.previousRole.map { "was \($0.rawValue)" } ?? "new"

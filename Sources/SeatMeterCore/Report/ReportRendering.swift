@@ -1,4 +1,4 @@
-package import Foundation
+import Foundation
 
 /// The report's output formats (`seatmeter report --format`).
 package enum ReportFormat: String, Sendable, Hashable, CaseIterable {
@@ -61,7 +61,9 @@ package enum ReportRendering {
         case .equal: subject += " — both cost the same"
         case .unknown: break
         }
-        if !report.warnings.isEmpty { subject += " (\(report.warnings.count) warning\(report.warnings.count == 1 ? "" : "s"))" }
+        if !report.warnings.isEmpty {
+            subject += " (\(report.warnings.count) warning\(report.warnings.count == 1 ? "" : "s"))"
+        }
         return subject
     }
 
@@ -99,7 +101,8 @@ package enum ReportRendering {
     static func breakEvenLine(_ report: SeatReport) -> String {
         let costs = report.costs
         guard let breakEven = costs.breakEvenAgentShare else {
-            return "Break-even: needs both prices (licensing.team_price_per_user and licensing.support_price_per_agent)."
+            return
+                "Break-even: needs both prices (licensing.team_price_per_user and licensing.support_price_per_agent)."
         }
         let share = costs.agentShare.map(ReportFormatting.percent) ?? "no users yet"
         return "Break-even: Support costs less while agents are under \(ReportFormatting.percent(breakEven)) of "
@@ -166,6 +169,32 @@ package enum ReportRendering {
             seats.teamUsers, seats.agents, seats.confirmedAgents, seats.inferredAgents, seats.freeSubmitters,
             seats.freeRecipients,
         ].map(ReportFormatting.count)
+    }
+
+    /// "Team users 6 → 7 (+1), agents 2 → 3 (+1)."
+    static func changeSummary(_ report: SeatReport) -> String {
+        let before = report.changes.previousSeats
+        let now = report.licenceWindow.seats
+        let users = "\(ReportFormatting.count(before.teamUsers)) → \(ReportFormatting.count(now.teamUsers))"
+        let agents = "\(ReportFormatting.count(before.agents)) → \(ReportFormatting.count(now.agents))"
+        return "Team users \(users) (\(delta(now.teamUsers, before.teamUsers))), agents \(agents) "
+            + "(\(delta(now.agents, before.agents)))."
+    }
+
+    /// "High-water mark: 4 agents on 2025-01-10 (licence window ending that day)."
+    static func highWaterText(_ report: SeatReport, _ format: ReportFormatting) -> String {
+        let mark = report.changes.highWaterMark
+        return "High-water mark: \(ReportFormatting.count(mark.agents)) agents on \(format.day(mark.day)) "
+            + "(licence window ending that day)."
+    }
+
+    /// "Messages ingested 13, with header defects 2, in the licence window 11, undated 0."
+    static func messageCounts(_ report: SeatReport) -> String {
+        let quality = report.dataQuality
+        return "Messages ingested \(ReportFormatting.count(quality.messagesIngested)), with header defects "
+            + "\(ReportFormatting.count(quality.messagesWithDefects)), in the licence window "
+            + "\(ReportFormatting.count(quality.messagesInLicenceWindow)), undated "
+            + "\(ReportFormatting.count(quality.undatedMessages))."
     }
 
     static func excludedText(_ report: SeatReport) -> String {

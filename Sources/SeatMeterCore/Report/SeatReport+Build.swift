@@ -1,7 +1,8 @@
-package import Foundation
+import Foundation
 
 extension SeatReport {
-    /// Classifies the input's messages once (``Classifier/history(_:)``) and builds the report.
+    /// Classifies the input's messages once (``Classifier/history(_:parallelChunkMinimum:)``) and builds the
+    /// report.
     package init(_ input: ReportInput) throws(ClassificationRulesError) {
         let classifier = try Classifier(rules: input.rules)
         self.init(input, history: classifier.history(input.observations))
@@ -25,7 +26,8 @@ extension SeatReport {
         let previousStart = calendar.adding(days: -7, to: period.start)
         let previousPeriod = ReportPeriod(
             start: previousStart, end: period.start, label: calendar.isoWeek(previousStart))
-        let previous = history.classification(in: calendar.window(days: days, endingAt: previousPeriod.end))
+        let previous = history.classification(
+            in: calendar.window(days: days, endingAt: previousPeriod.end), evidence: false)
 
         func seatsEnding(_ end: Date) -> SeatCounts {
             if end == period.end { return seats }
@@ -168,7 +170,9 @@ extension SeatReport {
 
         let owners = ownership.outsideRoster.count
         let ownersText =
-            owners == 1 ? "1 person outside the agent roster took ownership" : "\(owners) people outside the agent roster took ownership"
+            owners == 1
+            ? "1 person outside the agent roster took ownership"
+            : "\(owners) people outside the agent roster took ownership"
         let submitterText =
             "\(ReportFormatting.count(onBehalf.submitters.count)) of \(ReportFormatting.count(seats.teamUsers)) users "
             + "(\(ReportFormatting.percent(onBehalf.share))) submitted on behalf of others"
@@ -186,7 +190,8 @@ extension SeatReport {
             sentences.append(
                 "The questions point to Support: \(submitterText), within \(thresholdText) (though \(ownersText)).")
         case (false, false):
-            sentences.append("The questions point to Team: \(ownersText), and \(submitterText), above \(thresholdText).")
+            sentences.append(
+                "The questions point to Team: \(ownersText), and \(submitterText), above \(thresholdText).")
         }
         if ownership.peopleWithOwnershipEvidence == 0 {
             sentences.append(
@@ -202,7 +207,8 @@ extension SeatReport {
             sentences.append("Costs cannot be compared: prices are missing.")
         case .equal:
             sentences.append(
-                "Both models cost the same (\(ReportFormatting.money(costs.teamCost ?? 0, costs.currency)) per \(per)); "
+                "Both models cost the same (\(ReportFormatting.money(costs.teamCost ?? 0, costs.currency)) "
+                    + "per \(per)); "
                     + "agents are \(share) of users, exactly the break-even.")
         case .support, .team:
             let cheaper = costs.cheaper == .support ? LicensingModel.support : .team
@@ -217,6 +223,9 @@ extension SeatReport {
         }
 
         let agree = costs.cheaper.rawValue == byQuestions.rawValue
+        if costs.cheaper == .equal {
+            sentences.append("With equal costs the questions decide: \(byQuestions.title).")
+        }
         if !agree, costs.cheaper == .team || costs.cheaper == .support {
             if byQuestions == .support {
                 sentences.append(
@@ -297,7 +306,9 @@ extension SeatReport {
                     warnings.append(
                         "Stale sync: \(name) last synced \(format.minute(last)), "
                             + "\(ReportFormatting.duration(asOf.timeIntervalSince(last))) before the report time "
-                            + "(stale after \(ReportFormatting.duration(quality.staleAfter))); recent mail may be missing.")
+                            + "(stale after \(ReportFormatting.duration(quality.staleAfter))); recent mail may be "
+                            + "missing."
+                    )
                 } else {
                     warnings.append("Stale sync: \(name) has never synced successfully; its mail is missing.")
                 }

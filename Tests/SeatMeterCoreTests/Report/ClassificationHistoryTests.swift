@@ -2,7 +2,8 @@ import Foundation
 import SeatMeterCore
 import Testing
 
-/// The multi-window path (``ClassificationHistory``) against the single-window one (``Classifier/classify(_:window:)``),
+/// The multi-window path (``ClassificationHistory``) against the single-window one
+/// (``Classifier/classify(_:window:)``),
 /// on a shuffled synthetic history with undated messages, ownership rules, aliases and ignore patterns.
 @Suite("Classification history: many windows, one pass")
 struct ClassificationHistoryTests {
@@ -35,9 +36,10 @@ struct ClassificationHistoryTests {
 
     static let windows: [DateInterval?] = {
         let start = Date(timeIntervalSince1970: 1_700_000_000)
-        return [nil] + (0..<8).map { k in
-            DateInterval(start: start.addingTimeInterval(Double(k) * 600_000), duration: Double(k + 1) * 700_000)
-        }
+        return [nil]
+            + (0..<8).map { k in
+                DateInterval(start: start.addingTimeInterval(Double(k) * 600_000), duration: Double(k + 1) * 700_000)
+            }
     }()
 
     /// Names and spellings may come from before a history window's start (documented); everything else is equal.
@@ -73,7 +75,8 @@ struct ClassificationHistoryTests {
         let many = classifier.classify(Self.observations, windows: windows)
         #expect(many.count == windows.count)
         for (window, result) in zip(windows, many) {
-            #expect(Self.withoutNames(result) == Self.withoutNames(classifier.classify(Self.observations, window: window)))
+            #expect(
+                Self.withoutNames(result) == Self.withoutNames(classifier.classify(Self.observations, window: window)))
         }
     }
 
@@ -140,5 +143,34 @@ struct ClassificationHistoryTests {
             let owners = result.people.filter { $0.agent?.reason(.ownershipRule) != nil }
             #expect(!owners.isEmpty == matches, "pattern \(pattern) subject \(subject)")
         }
+    }
+}
+
+@Suite("Classification history: address spellings")
+struct AddressSpellingTests {
+    /// Thousands of distinct addresses that share a long prefix (longer than the table's inline 24 bytes) and
+    /// differ only at the end, in both cases: each is its own person, counted once per message.
+    @Test func longAddressesWithASharedPrefixStayDistinct() throws {
+        let prefix = "first.middle.lastname.department"
+        var observations: [MessageObservation] = []
+        for index in 0..<3_000 {
+            for spelling in ["\(prefix)\(index)@example.com", "\(prefix.uppercased())\(index)@EXAMPLE.com"] {
+                observations.append(
+                    MessageObservation(
+                        key: "\(spelling)", messageID: nil, date: Date(timeIntervalSince1970: Double(index)),
+                        subject: nil, locations: [FolderLocation(account: "a", folder: "INBOX", role: .incoming)],
+                        appearances: [
+                            AddressAppearance(field: .from, mailbox: Mailbox(name: "", address: spelling)),
+                            AddressAppearance(field: .to, mailbox: Mailbox(name: "", address: "helpdesk@example.com")),
+                        ], automation: AutomationFacts()))
+            }
+        }
+        let classifier = try Classifier(
+            rules: ClassificationRules(helpdeskAddresses: ["helpdesk@example.com"], internalDomains: ["example.com"]))
+        let result = classifier.classify(observations, window: nil)
+        #expect(result.people.count == 3_000)
+        #expect(result.people.allSatisfy { $0.sent == 2 && $0.seenAs.count == 1 })
+        let chunked = classifier.history(observations, parallelChunkMinimum: 1_000).classification(in: nil)
+        #expect(chunked == result)
     }
 }

@@ -45,7 +45,9 @@ enum ReportFixture {
         to: [String] = [desk], cc: [String] = [], automated: Bool = false, name: String = ""
     ) -> MessageObservation {
         var appearances = [AddressAppearance(field: .from, mailbox: Mailbox(name: name, address: from))]
-        if let sender { appearances.append(AddressAppearance(field: .sender, mailbox: Mailbox(name: "", address: sender))) }
+        if let sender {
+            appearances.append(AddressAppearance(field: .sender, mailbox: Mailbox(name: "", address: sender)))
+        }
         appearances += to.map { AddressAppearance(field: .to, mailbox: Mailbox(name: "", address: $0)) }
         appearances += cc.map { AddressAppearance(field: .cc, mailbox: Mailbox(name: "", address: $0)) }
         return MessageObservation(
@@ -83,7 +85,8 @@ enum ReportFixture {
                 account: "desk", folder: "INBOX", role: .incoming, lastSuccessfulSync: at(2025, 1, 15, 9, 58),
                 messages: 10),
             FolderFreshness(
-                account: "desk", folder: "Sent", role: .outgoing, lastSuccessfulSync: at(2025, 1, 15, 9, 0), messages: 4),
+                account: "desk", folder: "Sent", role: .outgoing, lastSuccessfulSync: at(2025, 1, 15, 9, 0), messages: 4
+            ),
         ], pollInterval: 300, messagesIngested: 13, messagesWithDefects: 2)
 
     static func input(

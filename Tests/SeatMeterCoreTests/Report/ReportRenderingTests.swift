@@ -35,7 +35,8 @@ enum RenderCase: String, CaseIterable, Sendable {
         case .empty:
             return try SeatReport(F.input(licensing: Licensing(), observations: [], dataQuality: DataQualityInput()))
         case .onePerson:
-            return try SeatReport(F.input(observations: [F.message("one", F.at(2025, 1, 8, 9), from: F.person("solo"))]))
+            return try SeatReport(
+                F.input(observations: [F.message("one", F.at(2025, 1, 8, 9), from: F.person("solo"))]))
         case .fiveThousandPeople:
             return try #require(Self.large)
         }
@@ -141,7 +142,8 @@ struct ReportRenderingTests {
         #expect(object["currency"] as? String == "USD")
         #expect(object["billing"] as? String == "monthly")
         let quality = try #require(object["data_quality"] as? [String: Any])
-        #expect(quality["excluded_by_reason"] as? [String: Int] == ["helpdesk": 1, "external": 1, "automated-sender": 1])
+        #expect(
+            quality["excluded_by_reason"] as? [String: Int] == ["helpdesk": 1, "external": 1, "automated-sender": 1])
         // Keys keep their documented order.
         let keys = ["\"schema\"", "\"as_of\"", "\"time_zone\"", "\"period\"", "\"currency\""]
         let positions = keys.compactMap { text.range(of: $0)?.lowerBound }
@@ -155,10 +157,22 @@ struct ReportRenderingTests {
         let report = try SeatReport(input)
         let csv = ReportRendering.csv(report)
         let lines = csv.components(separatedBy: "\r\n")
-        #expect(lines[0] == "address,name,role,agent_confirmed,agent_reasons,first_seen,last_seen,sent,received,on_behalf,ownership_evidence")
-        #expect(lines.contains("agent1@example.com,,agent,true,roster;outgoing-author,2024-12-10T11:00:00+01:00,2025-01-07T11:00:00+01:00,2,0,0,true"))
-        #expect(lines.contains("frank@example.com,,agent,false,on-behalf,2025-01-10T09:00:00+01:00,2025-01-10T09:00:00+01:00,1,0,1,false"))
-        #expect(lines.contains("quote@example.com,\"'=Smith, \"\"Q\"\"\",free-submitter,,,2025-01-08T00:00:00+01:00,2025-01-08T00:00:00+01:00,1,0,0,false"))
+        #expect(
+            lines[0]
+                == "address,name,role,agent_confirmed,agent_reasons,first_seen,last_seen,sent,received,on_behalf,ownership_evidence"
+        )
+        #expect(
+            lines.contains(
+                "agent1@example.com,,agent,true,roster;outgoing-author,2024-12-10T11:00:00+01:00,2025-01-07T11:00:00+01:00,2,0,0,true"
+            ))
+        #expect(
+            lines.contains(
+                "frank@example.com,,agent,false,on-behalf,2025-01-10T09:00:00+01:00,2025-01-10T09:00:00+01:00,1,0,1,false"
+            ))
+        #expect(
+            lines.contains(
+                "quote@example.com,\"'=Smith, \"\"Q\"\"\",free-submitter,,,2025-01-08T00:00:00+01:00,2025-01-08T00:00:00+01:00,1,0,0,false"
+            ))
     }
 
     @Test func htmlEscapesHeaderText() throws {
@@ -175,14 +189,17 @@ struct ReportRenderingTests {
         if ProcessInfo.processInfo.environment["SEATMETER_SHOW_REPORT"] != nil {
             print(text)
             print(ReportRendering.markdown(try F.report()))
-            try ReportRendering.html(try F.report()).write(toFile: "/tmp/seatmeter-report.html", atomically: true, encoding: .utf8)
+            try ReportRendering.html(try F.report()).write(
+                toFile: "/tmp/seatmeter-report.html", atomically: true, encoding: .utf8)
         }
         #expect(text.hasPrefix("SeatMeter licence report 2025-W02 (2025-01-06 to 2025-01-12)\n"))
         #expect(text.contains("\n  Paid seats                            7              3\n"))
         #expect(text.contains("\n  Cost per month                USD 70.00      USD 75.00\n"))
         #expect(text.contains("Team is cheaper by USD 5.00 per month."))
         #expect(text.contains("Break-even: Support costs less while agents are under 40% of users"))
-        #expect(text.contains("1. Do only technicians take ownership? No: 1 person outside the agent roster took ownership."))
+        #expect(
+            text.contains(
+                "1. Do only technicians take ownership? No: 1 person outside the agent roster took ownership."))
         #expect(text.contains("erin@example.com: outgoing-author (1)"))
         #expect(text.contains("High-water mark: 4 agents on 2025-01-10 (licence window ending that day)."))
         #expect(text.contains("\n  2024-W43  2024-10-27           2       1  ###########\n"))

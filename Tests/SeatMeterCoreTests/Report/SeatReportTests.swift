@@ -40,7 +40,8 @@ struct SeatReportTests {
         // 365 days: everyone; judy (outgoing 10-13) is a third inferred agent, dave a fourth submitter.
         #expect(report.windows[3].seats == seats(9, 4, 1, 3, 4, 1))
         #expect(report.windows[3].start == F.at(2024, 1, 14))
-        #expect(report.people.map(\.address) == ["agent1", "alice", "bob", "carol", "erin", "frank", "grace"].map(F.person))
+        #expect(
+            report.people.map(\.address) == ["agent1", "alice", "bob", "carol", "erin", "frank", "grace"].map(F.person))
         #expect(report.people.first { $0.address == F.person("alice") }?.name == "Alice A")
     }
 
@@ -77,9 +78,10 @@ struct SeatReportTests {
 
     @Test func equalCosts() throws {
         // 7 × 15 = 105 = 3 × 35.
-        let costs = try F.report(licensing: Licensing(teamPricePerUser: 15, supportPricePerAgent: 35)).costs
-        #expect(costs.cheaper == .equal)
-        #expect(costs.saving == 0)
+        let report = try F.report(licensing: Licensing(teamPricePerUser: 15, supportPricePerAgent: 35))
+        #expect(report.costs.cheaper == .equal)
+        #expect(report.costs.saving == 0)
+        #expect(report.recommendation.explanation.hasSuffix("With equal costs the questions decide: Team."))
     }
 
     @Test func pricesMissing() throws {
@@ -92,7 +94,10 @@ struct SeatReportTests {
         #expect(report.licenceWindow.seats.teamUsers == 7)
         #expect(report.notes.count == 2)
         #expect(report.notes[0].contains("Prices missing"))
-        #expect(report.notes[1] == "The first message is from 2024-10-10: the 365-day window and the oldest trend weeks cover less time than they name.")
+        #expect(
+            report.notes[1]
+                == "The first message is from 2024-10-10: the 365-day window and the oldest trend weeks cover less time than they name."
+        )
         #expect(report.notes[0].contains("break-even needs both prices"))
         #expect(report.recommendation.byCost == .unknown)
         #expect(!report.recommendation.agree)
@@ -105,8 +110,10 @@ struct SeatReportTests {
         #expect(report.costs.supportCost == nil)
         #expect(report.costs.cheaper == .unknown)
         #expect(report.costs.breakEvenAgentShare == nil)
-        #expect(report.notes.first ==
-            "Price missing: licensing.support_price_per_agent is not set; the Support cost and the break-even need it.")
+        #expect(
+            report.notes.first
+                == "Price missing: licensing.support_price_per_agent is not set; the Support cost and the break-even need it."
+        )
     }
 
     /// (1) erin wrote from the outgoing folder and is not on the roster: no. (2) frank sent on behalf of grace:
@@ -121,9 +128,10 @@ struct SeatReportTests {
         #expect(ownership.peopleWithOwnershipEvidence == 2)
         let onBehalf = report.questions.onBehalf
         #expect(!onBehalf.onlyAFew)
-        #expect(onBehalf.submitters == [
-            OnBehalfSubmitter(address: F.person("frank"), name: "", messages: 1, confirmedAgent: false)
-        ])
+        #expect(
+            onBehalf.submitters == [
+                OnBehalfSubmitter(address: F.person("frank"), name: "", messages: 1, confirmedAgent: false)
+            ])
         #expect(onBehalf.share == 1.0 / 7.0)
         #expect(onBehalf.threshold == 0.10)
         #expect(report.recommendation.byQuestions == .team)
@@ -283,7 +291,8 @@ struct SeatReportTests {
     @Test func firstMessageAfterWindowStartWarns() throws {
         let recent = F.observations.filter { ($0.date ?? .distantPast) >= F.at(2025, 1, 1) }
         let report = try SeatReport(F.input(observations: recent))
-        #expect(report.warnings.contains { $0.hasPrefix("The first message is from 2025-01-02, after the licence window") })
+        #expect(
+            report.warnings.contains { $0.hasPrefix("The first message is from 2025-01-02, after the licence window") })
     }
 }
 
