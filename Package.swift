@@ -22,7 +22,7 @@ let package = Package(
             providers: [.apt(["libcurl4-openssl-dev"])]
         ),
         // Pure: header parsing, identities, classification, report model. No I/O, no libcurl, no GRDB.
-        .target(name: "SeatMeterCore"),
+        .target(name: "SeatMeterCore", exclude: ["Report/REPORT-JSON.md"]),
         // The only importer of CCurl: IMAP over connect-only sessions, SMTP delivery.
         .target(name: "SeatMeterCurl", dependencies: ["CCurl", "SeatMeterCore"]),
         // The only importer of GRDB: the ledger.
@@ -55,7 +55,7 @@ let package = Package(
         // `make bench`: the measured paths, timed in-process (not a test).
         .executableTarget(
             name: "seatmeter-bench",
-            dependencies: ["SeatMeterCore", "SeatMeterDaemon", "SeatMeterStore"],
+            dependencies: ["SeatMeterCore", "SeatMeterDaemon", "SeatMeterStore", "TestSupport"],
             path: "Sources/SeatMeterBench"
         ),
         // Starts real servers (Dovecot, the aiosmtpd sink) on 127.0.0.1 for the tests; writes Maildirs.

@@ -111,9 +111,14 @@ echo "== Classification of the $n-message ledger"
 classify=$("$bin/seatmeter-bench" classify "$out/dovecot-$n/seatmeter.yaml" --runs 5)
 echo "$classify"
 
-python3 - "$n" "$small" "$cold" "$resync" "$rss" "$cold_small" "$rss_small" "$floor" "$pyt" "$parse_ratio" "$classify" <<'PY'
+echo "== The weekly report over a synthetic ${REPORT_MESSAGES:-1000000}-message ledger (5,000 people)"
+report=$("$bin/seatmeter-bench" report "${REPORT_MESSAGES:-1000000}" --runs "$runs")
+echo "$report"
+
+python3 - "$n" "$small" "$cold" "$resync" "$rss" "$cold_small" "$rss_small" "$floor" "$pyt" "$parse_ratio" "$classify" "$report" <<'PY'
 import json, sys
-n, small, cold, resync, rss, cold_small, rss_small, floor, pyt, parse_ratio, classify = sys.argv[1:]
+n, small, cold, resync, rss, cold_small, rss_small, floor, pyt, parse_ratio, classify, report = sys.argv[1:]
+r = json.loads(report)
 cold, resync, floor, pyt = float(cold), float(resync), float(floor), float(pyt)
 c = json.loads(classify)
 rows = [
@@ -123,6 +128,7 @@ rows = [
     ("re-sync, nothing new", f"{resync:.3f} s", "<= 0.2 s"),
     (f"peak RSS, {small} vs {n} messages", f"{int(rss_small)/1024:.1f} MB vs {int(rss)/1024:.1f} MB", "<= 64 MB, flat"),
     (f"classify {c['messages']} messages / {c['people']} people", f"{c['classify_seconds']:.3f} s (+ {c['load_seconds']:.3f} s ledger read)", "<= 1 s"),
+    (f"report over {r['messages']} messages", f"{r['report_seconds']:.3f} s (classification {r['classify_seconds']:.3f} s)", "<= 1 s"),
 ]
 print("\n== Summary (medians)")
 for name, value, target in rows:

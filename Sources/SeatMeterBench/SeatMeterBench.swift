@@ -2,10 +2,13 @@ import Foundation
 import SeatMeterCore
 import SeatMeterDaemon
 import SeatMeterStore
+import TestSupport
 
 /// `seatmeter-bench parse MAILDIR [--runs N]`: reads every message file of a Maildir tree and parses its header
 /// block, as `seatmeter import` does; prints JSON with the median of N runs.
 /// `seatmeter-bench classify CONFIG [--runs N]`: loads the configured ledger's observations and classifies them.
+/// `seatmeter-bench report MESSAGES [--runs N]`: the weekly report (classification of every window, the model and
+/// all five renderings) over a synthetic ledger of MESSAGES messages / 5,000 people, in date order.
 @main
 enum SeatMeterBench {
     static func main() throws {
@@ -22,6 +25,7 @@ enum SeatMeterBench {
         switch arguments[0] {
         case "parse": try parse(maildir: arguments[1], runs: runs)
         case "classify": try classify(config: arguments[1], runs: runs)
+        case "report": try report(messages: Int(arguments[1]) ?? 1_000_000, runs: runs)
         default:
             FileHandle.standardError.write(Data("unknown benchmark \(arguments[0])\n".utf8))
             exit(2)
@@ -86,5 +90,35 @@ enum SeatMeterBench {
         let load = median(loads)
         let classify = median(classifications)
         print(#"{"messages": \#(messages), "people": \#(people), "load_seconds": \#(load), "classify_seconds": \#(classify), "total_seconds": \#(load + classify), "runs": \#(loads.count)}"#)
+    }
+
+    static func report(messages count: Int, runs: Int) throws {
+        let berlin = TimeZone(identifier: "Europe/Berlin") ?? .gmt
+        let asOf = Date(timeIntervalSince1970: 1_795_000_000)
+        let range = ReportInput.requiredRange(asOf: asOf, timeZone: berlin, licenceWindowDays: 90)
+        let spacing = range.duration / Double(count)
+        var observations = SyntheticLedger.observations(messages: count, people: 5_000, agents: 50)
+        for index in observations.indices {
+            observations[index].date = range.start.addingTimeInterval(Double(index) * spacing)
+        }
+        let input = ReportInput(
+            asOf: asOf, timeZone: berlin, observations: observations, rules: SyntheticLedger.rules,
+            licensing: Licensing(currency: "EUR", teamPricePerUser: 12, supportPricePerAgent: 49))
+        var totals: [Double] = []
+        var classifies: [Double] = []
+        var people = 0
+        for _ in 0..<max(1, runs) {
+            let clock = ContinuousClock()
+            let start = clock.now
+            let history = try Classifier(rules: input.rules).history(input.observations)
+            let classified = clock.now
+            let report = SeatReport(input, history: history)
+            var bytes = 0
+            for format in ReportFormat.allCases { bytes += ReportRendering.render(report, as: format).utf8.count }
+            people = report.people.count + (bytes > 0 ? 0 : 0)
+            classifies.append(seconds(classified - start))
+            totals.append(seconds(clock.now - start))
+        }
+        print(#"{"messages": \#(count), "people": \#(people), "classify_seconds": \#(median(classifies)), "report_seconds": \#(median(totals)), "runs": \#(totals.count)}"#)
     }
 }

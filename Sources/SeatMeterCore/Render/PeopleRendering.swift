@@ -2,12 +2,10 @@ package import Foundation
 
 /// The per-person rows of `seatmeter users` and the report's CSV: one concept, rendered three ways.
 package enum PeopleRendering {
-    /// The CSV and JSON columns, in order.
-    package static let columns = ["address", "name", "role", "agent", "first_seen", "last_seen", "sent", "received"]
-
     // MARK: - JSON
 
-    /// A list of objects with exactly the keys of ``columns`` (excluded rows add `reasons`).
+    /// A list of objects with exactly the keys `address`, `name`, `role`, `agent` (`confirmed`, `reasons`),
+    /// `first_seen`, `last_seen`, `sent`, `received` (excluded rows add `reasons`).
     package static func json(_ people: [PersonVerdict], excluded: [ExcludedAddress] = []) -> JSONValue {
         .array(people.map(json) + excluded.map(json))
     }
@@ -72,33 +70,51 @@ package enum PeopleRendering {
 
     // MARK: - CSV
 
-    /// RFC 4180 CSV with a header row; `agent` is `confirmed`, `inferred` or empty, followed by the reasons.
-    package static func csv(_ people: [PersonVerdict], excluded: [ExcludedAddress] = []) -> String {
-        var lines = [(columns + ["reasons"]).joined(separator: ",")]
+    /// The CSV columns, in order.
+    package static let csvColumns = [
+        "address", "name", "role", "agent_confirmed", "agent_reasons", "first_seen", "last_seen", "sent", "received",
+        "on_behalf", "ownership_evidence",
+    ]
+
+    /// One row per person (RFC 4180: CRLF line ends, fields with a comma, quote or line break quoted).
+    /// `agent_reasons` is the reason kinds joined by `;`; dates are ISO 8601 in `timeZone`. Excluded addresses
+    /// (with `--all`) have role `excluded` and their reason kinds in `agent_reasons`.
+    package static func csv(
+        _ people: [PersonVerdict], excluded: [ExcludedAddress] = [], timeZone: TimeZone = .gmt
+    ) -> String {
+        let format = ReportFormatting(timeZone: timeZone)
+        var out = csvColumns.joined(separator: ",") + "\r\n"
         for person in people {
-            lines.append([
-                person.address, person.name, person.role.rawValue, agentLabel(person),
-                person.firstSeen.map { ISO8601.string($0) } ?? "", person.lastSeen.map { ISO8601.string($0) } ?? "",
-                String(person.sent), String(person.received),
-                (person.agent?.reasons.map(\.summary) ?? []).joined(separator: "; "),
-            ].map(csvField).joined(separator: ","))
+            let confirmed: String = person.agent.map { $0.confirmed ? "true" : "false" } ?? ""
+            let reasons: String = person.agent.map { $0.reasons.map(\.kind.rawValue).joined(separator: ";") } ?? ""
+            let firstSeen: String = person.firstSeen.map(format.iso) ?? ""
+            let lastSeen: String = person.lastSeen.map(format.iso) ?? ""
+            let fields: [String] = [
+                person.address, person.name, person.role.rawValue, confirmed, reasons, firstSeen, lastSeen,
+                String(person.sent), String(person.received), String(person.onBehalfCount),
+                person.ownershipEvidence ? "true" : "false",
+            ]
+            out += fields.map(csvField).joined(separator: ",") + "\r\n"
         }
         for entry in excluded {
-            lines.append([
-                entry.address, entry.name, "excluded", "", "", "", "0", "0",
-                entry.reasons.map(\.summary).joined(separator: "; "),
-            ].map(csvField).joined(separator: ","))
+            let fields = [
+                entry.address, entry.name, "excluded", "", entry.reasons.map(\.kind.rawValue).joined(separator: ";"),
+                "", "", "0", "0", "0", "false",
+            ]
+            out += fields.map(csvField).joined(separator: ",") + "\r\n"
         }
-        return lines.joined(separator: "\r\n") + "\r\n"
+        return out
     }
 
-    package static func csvField(_ field: String) -> String {
-        guard field.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else {
-            // A leading =, +, - or @ would be a formula in spreadsheet programs.
-            if let first = field.first, "=+-@".contains(first) { return "'" + field }
-            return field
+    /// Quotes a field when needed; a leading `=`, `+`, `-` or `@` (not a number) gets a `'` so spreadsheets do
+    /// not run it as a formula (display names come from mail headers).
+    package static func csvField(_ value: String) -> String {
+        var value = value
+        if let first = value.unicodeScalars.first, "=+-@".unicodeScalars.contains(first), Double(value) == nil {
+            value = "'" + value
         }
-        return "\"" + field.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+        guard value.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return value }
+        return "\"" + value.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
 
     // MARK: - Table

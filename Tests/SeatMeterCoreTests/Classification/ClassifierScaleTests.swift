@@ -1,4 +1,5 @@
 import SeatMeterCore
+import TestSupport
 import Testing
 
 @Suite("Classifier at scale")

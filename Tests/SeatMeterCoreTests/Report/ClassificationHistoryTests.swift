@@ -1,5 +1,6 @@
 import Foundation
 import SeatMeterCore
+import TestSupport
 import Testing
 
 /// The multi-window path (``ClassificationHistory``) against the single-window one

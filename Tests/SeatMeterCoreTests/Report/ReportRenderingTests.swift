@@ -1,5 +1,6 @@
 import Foundation
 import SeatMeterCore
+import TestSupport
 import Testing
 
 private typealias F = ReportFixture
@@ -70,7 +71,7 @@ struct ReportRenderingTests {
         case .csv:
             let lines = output.components(separatedBy: "\r\n").filter { !$0.isEmpty }
             #expect(lines.count == report.people.count + 1)
-            #expect(lines[0] == ReportRendering.csvColumns.joined(separator: ","))
+            #expect(lines[0] == PeopleRendering.csvColumns.joined(separator: ","))
         case .text, .markdown:
             #expect(output.contains(report.period.label))
         }

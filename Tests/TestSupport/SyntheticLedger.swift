@@ -1,13 +1,13 @@
 import Foundation
-import SeatMeterCore
+package import SeatMeterCore
 
 /// A deterministic help desk history of any size, for scale tests and the classify benchmark:
 /// `people` internal people (the first `agents` of them staff), `messages` messages over one year with about five
 /// address appearances each. Mix: 78% requests (a person to the desk, two people copied), 12% staff replies from
 /// the outgoing folder, 4% requests sent on behalf of someone else, 6% automated (acknowledgements from the desk,
 /// out-of-office replies). Some addresses are written in upper case, some with display names.
-enum SyntheticLedger {
-    static func observations(messages: Int = 100_000, people: Int = 5_000, agents: Int = 50) -> [MessageObservation] {
+package enum SyntheticLedger {
+    package static func observations(messages: Int = 100_000, people: Int = 5_000, agents: Int = 50) -> [MessageObservation] {
         var generator = SplitMix64(seed: 42)
         let start = Date(timeIntervalSince1970: 1_700_000_000)
         let inbox = [FolderLocation(account: "helpdesk", folder: "INBOX", role: .incoming)]
@@ -80,17 +80,17 @@ enum SyntheticLedger {
     }
 
     /// The rules the synthetic history is meant for.
-    static let rules = ClassificationRules(
+    package static let rules = ClassificationRules(
         helpdeskAddresses: ["helpdesk@example.com"], internalDomains: ["example.com"],
         agentAddresses: (0..<25).map { "person\($0)@example.com" }, agentRosterSource: "agents.csv",
         ownershipRules: [OwnershipRule(name: "assigned", subjectPattern: #"(?i)assigned to (?<owner>\S+@\S+)"#)])
 }
 
 /// A tiny deterministic generator (SplitMix64), so the synthetic history is the same on every machine.
-struct SplitMix64 {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
+package struct SplitMix64 {
+    package var state: UInt64
+    package init(seed: UInt64) { state = seed }
+    package mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
