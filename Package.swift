@@ -22,7 +22,7 @@ let package = Package(
             providers: [.apt(["libcurl4-openssl-dev"])]
         ),
         // Pure: header parsing, identities, classification, report model. No I/O, no libcurl, no GRDB.
-        .target(name: "SeatMeterCore", exclude: ["Report/REPORT-JSON.md"]),
+        .target(name: "SeatMeterCore"),
         // The only importer of CCurl: IMAP over connect-only sessions, SMTP delivery.
         .target(name: "SeatMeterCurl", dependencies: ["CCurl", "SeatMeterCore"]),
         // The only importer of GRDB: the ledger.

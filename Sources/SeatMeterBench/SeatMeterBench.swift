@@ -14,6 +14,11 @@ enum SeatMeterBench {
     static func main() throws {
         var arguments = Array(CommandLine.arguments.dropFirst())
         var runs = 5
+        var preload = false
+        if let index = arguments.firstIndex(of: "--preload") {
+            preload = true
+            arguments.remove(at: index)
+        }
         if let index = arguments.firstIndex(of: "--runs"), index + 1 < arguments.count {
             runs = Int(arguments[index + 1]) ?? runs
             arguments.removeSubrange(index...(index + 1))
@@ -23,7 +28,7 @@ enum SeatMeterBench {
             exit(2)
         }
         switch arguments[0] {
-        case "parse": try parse(maildir: arguments[1], runs: runs)
+        case "parse": try parse(maildir: arguments[1], runs: runs, preload: preload)
         case "classify": try classify(config: arguments[1], runs: runs)
         case "report": try report(messages: Int(arguments[1]) ?? 1_000_000, runs: runs)
         default:
@@ -41,12 +46,20 @@ enum SeatMeterBench {
         Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
 
-    static func parse(maildir: String, runs: Int) throws {
+    static func parse(maildir: String, runs: Int, preload: Bool) throws {
         var files: [String] = []
         for folder in ["", "/.Sent"] {
             for sub in ["/cur", "/new"] {
                 let dir = maildir + folder + sub
                 for name in (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? [] { files.append(dir + "/" + name) }
+            }
+        }
+        var preloaded: [[UInt8]] = []
+        if preload {
+            var buffer: [UInt8] = []
+            for file in files {
+                try MailFileReader.readFile(file, into: &buffer)
+                preloaded.append(buffer)
             }
         }
         var times: [Double] = []
@@ -57,8 +70,12 @@ enum SeatMeterBench {
             let canonicalizer = AddressCanonicalizer()
             var buffer: [UInt8] = []
             let elapsed = clock.measure {
-                for file in files {
-                    guard (try? MailFileReader.readFile(file, into: &buffer)) != nil else { continue }
+                for (index, file) in files.enumerated() {
+                    if preload {
+                        buffer = preloaded[index]
+                    } else {
+                        guard (try? MailFileReader.readFile(file, into: &buffer)) != nil else { continue }
+                    }
                     let facts = HeaderParser.parse(HeaderParser.headerBlock(of: buffer))
                     for appearance in facts.appearances { addresses.insert(canonicalizer.identity(appearance.mailbox.address)) }
                 }
