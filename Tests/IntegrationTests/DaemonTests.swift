@@ -250,7 +250,7 @@ struct DaemonTests {
     }
 
     @Test func sigtermDuringALongFirstSyncExitsZeroAndLosesNothing() async throws {
-        let mailbox = try GeneratedMailbox(messages: 6000, seed: 22)
+        let mailbox = try GeneratedMailbox(messages: 15000, seed: 22)
         let server = try DovecotServer(options: .init(tls: false))
         try server.deliver(mailbox)
         let setup = try Setup(server: server, organization: mailbox.organizationYAML)

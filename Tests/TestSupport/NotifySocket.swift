@@ -1,16 +1,15 @@
 import Foundation
 import Glibc
 import Synchronization
-import TestSupport
 
 /// A bound `AF_UNIX` `SOCK_DGRAM` socket standing in for systemd's notify socket.
 ///
 /// A reader thread drains it continuously, as systemd does: a datagram queue holds only
 /// `net.unix.max_dgram_qlen` (10) messages, and the notifier drops what does not fit.
-final class NotifySocket: @unchecked Sendable {
+package final class NotifySocket: @unchecked Sendable {
     // @unchecked: every stored property is an immutable `let`; `directory` (not Sendable) is only kept so that
     // the socket file's directory lives as long as the socket.
-    let path: String
+    package let path: String
     private let inbox: Inbox
     private let draining: Bool
     private let directory: TemporaryDirectory?
@@ -43,7 +42,7 @@ final class NotifySocket: @unchecked Sendable {
 
     /// Binds a socket at `<temp dir>/notify`, or in the abstract namespace when `abstract` (path `@name`).
     /// Without `draining` nothing reads it (a stuck receiver).
-    init(abstract: Bool = false, draining: Bool = true) throws {
+    package init(abstract: Bool = false, draining: Bool = true) throws {
         self.draining = draining
         let fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw TestServerError("socket() failed: errno \(errno)") }
@@ -85,7 +84,7 @@ final class NotifySocket: @unchecked Sendable {
     }
 
     /// The next datagram, or nil when none arrives within `timeout` (blocking: for synchronous tests).
-    func receive(timeout: Duration = .seconds(5)) -> String? {
+    package func receive(timeout: Duration = .seconds(30)) -> String? {
         let clock = ContinuousClock()
         let deadline = clock.now.advanced(by: timeout)
         while true {
@@ -97,7 +96,7 @@ final class NotifySocket: @unchecked Sendable {
 
     /// The next datagram, or nil when none arrives within `timeout`, without blocking a thread of the
     /// cooperative pool (the services under test need those).
-    func next(timeout: Duration = .seconds(5)) async -> String? {
+    package func next(timeout: Duration = .seconds(30)) async -> String? {
         let clock = ContinuousClock()
         let deadline = clock.now.advanced(by: timeout)
         while true {
@@ -108,7 +107,7 @@ final class NotifySocket: @unchecked Sendable {
     }
 
     /// Datagrams until one satisfies `stop` (included) or `timeout` passes in total.
-    func next(until stop: (String) -> Bool, timeout: Duration = .seconds(10)) async -> [String] {
+    package func next(until stop: (String) -> Bool, timeout: Duration = .seconds(30)) async -> [String] {
         let clock = ContinuousClock()
         let deadline = clock.now.advanced(by: timeout)
         var messages: [String] = []
