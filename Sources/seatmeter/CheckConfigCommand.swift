@@ -5,10 +5,14 @@ import SeatMeterDaemon
 struct CheckConfigCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "check-config",
-        abstract: "Validate the configuration file: unknown keys, wrong types, missing files and secrets."
+        abstract: "Validate the configuration file: unknown keys, wrong types, missing files and secrets.",
+        discussion: "With --connect, also log in to every IMAP account and the SMTP server (read-only)."
     )
 
     @OptionGroup var options: ConfigOptions
+
+    @Flag(name: .long, help: "Log in to each IMAP account (examining its folders) and the SMTP server.")
+    var connect = false
 
     func run() throws {
         let (configuration, _) = try options.load()
@@ -27,9 +31,25 @@ struct CheckConfigCommand: ParsableCommand {
         where !FileManager.default.isReadableFile(atPath: file) {
             problems.append("organization: cannot read \(file)")
         }
+        if !configuration.accounts.isEmpty {
+            // Everything `seatmeter run` checks: the schedule, the time zone, poll intervals, the rules.
+            do {
+                _ = try DaemonSettings(configuration: configuration)
+            } catch {
+                problems.append("\(error)")
+            }
+        }
         for warning in warnings { print("warning: \(warning)") }
         for problem in problems { print("error: \(problem)") }
         if !problems.isEmpty { throw ExitCode(1) }
+        if connect {
+            var failed = false
+            for line in ConnectionCheck(configuration: configuration).run() {
+                print((line.ok ? "ok: " : "error: ") + line.text)
+                failed = failed || !line.ok
+            }
+            if failed { throw ExitCode(1) }
+        }
         print("\(configuration.file): OK (\(configuration.accounts.count) account(s), ledger \(configuration.ledgerPath))")
     }
 }

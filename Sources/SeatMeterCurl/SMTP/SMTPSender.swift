@@ -73,6 +73,26 @@ package struct SMTPSender: Sendable {
         return SMTPResult(accepted: accepted, rejected: rejected, finalReply: transfer.transcript.messageReply)
     }
 
+    /// Connects, does TLS (or STARTTLS) with certificate verification and logs in, then disconnects without
+    /// sending anything (`CURLOPT_CONNECT_ONLY`: libcurl's SMTP connect phase includes EHLO, STARTTLS and AUTH).
+    /// For `seatmeter check-config --connect`.
+    package func verifyConnection() throws(SMTPError) {
+        let probe: SMTPTransfer
+        do {
+            probe = try SMTPTransfer(message: Array("\r\n".utf8), recipientCount: 1)
+            try configure(probe, from: "postmaster@localhost", recipients: ["postmaster@localhost"])
+            try probe.setOption(CURLOPT_CONNECT_ONLY, 1)
+        } catch {
+            throw SMTPError(
+                .insecureConfiguration, "libcurl rejected the settings for \(resolved.host)", curlError: error)
+        }
+        do {
+            try probe.perform()
+        } catch {
+            throw Self.failure(error, transfer: probe, host: resolved.host, from: "", recipients: [])
+        }
+    }
+
     // MARK: - libcurl settings
 
     /// `CURLOPT_MAIL_RCPT_ALLOWFAILS` (libcurl ≥ 8.2), spelled `CURLOPT_MAIL_RCPT_ALLLOWFAILS` from 7.69 to 8.1
