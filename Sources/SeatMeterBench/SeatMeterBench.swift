@@ -9,6 +9,8 @@ import TestSupport
 /// `seatmeter-bench classify CONFIG [--runs N]`: loads the configured ledger's observations and classifies them.
 /// `seatmeter-bench report MESSAGES [--runs N]`: the weekly report (classification of every window, the model and
 /// all five renderings) over a synthetic ledger of MESSAGES messages / 5,000 people, in date order.
+/// `seatmeter-bench report-ledger PATH [--runs N]`: the same, but read from a SQLite ledger at PATH (created with
+/// 1,000,000 synthetic messages the first time), as `seatmeter report` does.
 @main
 enum SeatMeterBench {
     static func main() throws {
@@ -31,6 +33,7 @@ enum SeatMeterBench {
         case "parse": try parse(maildir: arguments[1], runs: runs, preload: preload)
         case "classify": try classify(config: arguments[1], runs: runs)
         case "report": try report(messages: Int(arguments[1]) ?? 1_000_000, runs: runs)
+        case "report-ledger": try reportFromLedger(path: arguments[1], runs: runs)
         default:
             FileHandle.standardError.write(Data("unknown benchmark \(arguments[0])\n".utf8))
             exit(2)
@@ -110,17 +113,9 @@ enum SeatMeterBench {
     }
 
     static func report(messages count: Int, runs: Int) throws {
-        let berlin = TimeZone(identifier: "Europe/Berlin") ?? .gmt
-        let asOf = Date(timeIntervalSince1970: 1_795_000_000)
-        let range = ReportInput.requiredRange(asOf: asOf, timeZone: berlin, licenceWindowDays: 90)
-        let spacing = range.duration / Double(count)
-        var observations = SyntheticLedger.observations(messages: count, people: 5_000, agents: 50)
-        for index in observations.indices {
-            observations[index].date = range.start.addingTimeInterval(Double(index) * spacing)
-        }
-        let input = ReportInput(
-            asOf: asOf, timeZone: berlin, observations: observations, rules: SyntheticLedger.rules,
-            licensing: Licensing(currency: "EUR", teamPricePerUser: 12, supportPricePerAgent: 49))
+        var (input, observations) = syntheticObservations(count)
+        input.observations = observations
+        observations = []
         var totals: [Double] = []
         var classifies: [Double] = []
         var people = 0
@@ -137,5 +132,62 @@ enum SeatMeterBench {
             totals.append(seconds(clock.now - start))
         }
         print(#"{"messages": \#(count), "people": \#(people), "classify_seconds": \#(median(classifies)), "report_seconds": \#(median(totals)), "runs": \#(totals.count)}"#)
+    }
+
+    static func syntheticObservations(_ count: Int) -> (ReportInput, [MessageObservation]) {
+        let berlin = TimeZone(identifier: "Europe/Berlin") ?? .gmt
+        let asOf = Date(timeIntervalSince1970: 1_795_000_000)
+        let range = ReportInput.requiredRange(asOf: asOf, timeZone: berlin, licenceWindowDays: 90)
+        let spacing = range.duration / Double(count)
+        var observations = SyntheticLedger.observations(messages: count, people: 5_000, agents: 50)
+        for index in observations.indices {
+            observations[index].date = range.start.addingTimeInterval(Double(index) * spacing)
+        }
+        let input = ReportInput(
+            asOf: asOf, timeZone: berlin, observations: [], rules: SyntheticLedger.rules,
+            licensing: Licensing(currency: "EUR", teamPricePerUser: 12, supportPricePerAgent: 49))
+        return (input, observations)
+    }
+
+    static func reportFromLedger(path: String, runs: Int) throws {
+        let count = 1_000_000
+        var (input, observations) = syntheticObservations(count)
+        if !FileManager.default.fileExists(atPath: path) {
+            let ledger = try Ledger(path: path)
+            var batch: [IngestMessage] = []
+            for (index, observation) in observations.enumerated() {
+                let facts = MessageFacts(
+                    messageID: observation.messageID ?? "m\(index)@bench.example", date: observation.date,
+                    subject: observation.subject, appearances: observation.appearances,
+                    automation: observation.automation)
+                batch.append(IngestMessage(uid: UInt32(index + 1), facts: facts))
+                if batch.count == 5_000 || index == observations.count - 1 {
+                    let location = observation.locations.first
+                    try ledger.ingest(IngestBatch(
+                        account: location?.account ?? "helpdesk", folder: location?.folder ?? "INBOX",
+                        role: location?.role ?? .incoming, uidValidity: 1, messages: batch, checkpointUID: nil))
+                    batch.removeAll(keepingCapacity: true)
+                }
+            }
+        }
+        observations = []
+        let ledger = try Ledger(readOnlyPath: path)
+        let range = ReportInput.requiredRange(asOf: input.asOf, timeZone: input.timeZone, licenceWindowDays: 90)
+        var totals: [Double] = []
+        var reads: [Double] = []
+        var messages = 0
+        for _ in 0..<max(1, runs) {
+            let clock = ContinuousClock()
+            let start = clock.now
+            input.observations = try ledger.observations(from: range.start, to: range.end)
+            let read = clock.now
+            messages = input.observations.count
+            let report = try SeatReport(input)
+            for format in ReportFormat.allCases { _ = ReportRendering.render(report, as: format) }
+            reads.append(seconds(read - start))
+            totals.append(seconds(clock.now - start))
+            input.observations = []
+        }
+        print(#"{"messages": \#(messages), "ledger_read_seconds": \#(median(reads)), "report_seconds": \#(median(totals)), "runs": \#(totals.count)}"#)
     }
 }
