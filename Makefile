@@ -54,7 +54,7 @@ install: release
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)/etc/systemd/system $(DESTDIR)/etc/seatmeter
 	install -m 0755 .build/release/seatmeter $(DESTDIR)$(PREFIX)/bin/seatmeter
 	install -m 0644 systemd/seatmeter.service $(DESTDIR)/etc/systemd/system/seatmeter.service
-	test -e $(DESTDIR)/etc/seatmeter/seatmeter.yaml || install -m 0640 config/seatmeter.example.yaml $(DESTDIR)/etc/seatmeter/seatmeter.yaml
+	test -e $(DESTDIR)/etc/seatmeter/seatmeter.yaml || install -m 0644 config/seatmeter.example.yaml $(DESTDIR)/etc/seatmeter/seatmeter.yaml
 
 clean:
 	rm -rf .build
