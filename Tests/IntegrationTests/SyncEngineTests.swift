@@ -192,19 +192,29 @@ struct SyncEngineTests {
         let interrupted = try Setup(server: server, organization: mailbox.organizationYAML)
         let seatmeter = try PackageRoot.product("seatmeter")
         var kills = 0
-        for delay in [150, 400, 700, 1000, 1400] {
+        var logs = ""
+        // Kill at five instants spread over the sync: each time once the ledger holds a little more than before.
+        for step in 1...5 {
             let process = try ManagedProcess(
                 executable: seatmeter,
                 arguments: ["sync", "--config", interrupted.configPath, "--batch-size", "50", "--log-level", "error"],
                 logPath: interrupted.directory.path + "/sync.log")
-            try await Task.sleep(for: .milliseconds(delay))
+            let target = step * expected.count / 7
+            let clock = ContinuousClock()
+            let deadline = clock.now.advanced(by: .seconds(60))
+            while process.isRunning && clock.now < deadline {
+                let count = (try? Ledger(readOnlyPath: interrupted.ledgerPath).messageCount()) ?? 0
+                if count >= target { break }
+                try await Task.sleep(for: .milliseconds(5))
+            }
             if process.isRunning {
                 kill(process.pid, SIGKILL)
                 kills += 1
             }
             process.stop()
+            logs = process.log
         }
-        #expect(kills >= 2, "seatmeter sync finished too fast to be interrupted; raise the message count")
+        #expect(kills >= 3, "seatmeter sync was interrupted only \(kills) times: \(logs)")
         let final = try ManagedProcess(
             executable: seatmeter, arguments: ["sync", "--config", interrupted.configPath, "--log-level", "error"],
             logPath: interrupted.directory.path + "/final.log")

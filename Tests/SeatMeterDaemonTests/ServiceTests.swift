@@ -210,7 +210,7 @@ import Testing
 
     func service(
         _ holder: ConfigurationHolder, _ stub: StubSyncer, clock: ManualClock,
-        notifier: SystemdNotifier = .disabled, logger: Logger = ServiceFixtures.quiet
+        notifier: SystemdNotifier = .silent, logger: Logger = ServiceFixtures.quiet
     ) -> SyncService<ManualClock> {
         var service = SyncService(
             configuration: holder, status: SyncStatusBoard(), notifier: notifier, logger: logger, clock: clock,

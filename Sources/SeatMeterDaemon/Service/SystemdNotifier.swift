@@ -35,7 +35,7 @@ package struct SystemdNotifier: Sendable {
     }
 
     /// A notifier that sends nothing.
-    package static let disabled = SystemdNotifier(environment: [:])
+    package static let silent = SystemdNotifier(environment: [:])
 
     package var isEnabled: Bool { socketPath != nil }
 
