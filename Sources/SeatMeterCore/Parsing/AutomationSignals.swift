@@ -90,38 +90,9 @@ struct AutomationSignals {
         byte == 0x20 || byte == 0x09 || byte == 0x0D || byte == 0x0A
     }
 
-    /// Index of the first byte after white space and comments from `index`.
-    private static func skipCFWS(_ value: UnsafeBufferPointer<UInt8>, from index: Int) -> Int {
-        var index = index
-        while index < value.count {
-            if isSpace(value[index]) {
-                index += 1
-            } else if value[index] == UInt8(ascii: "(") {
-                var depth = 0
-                while index < value.count {
-                    let byte = value[index]
-                    if byte == UInt8(ascii: "\\") {
-                        index += 2
-                        continue
-                    }
-                    if byte == UInt8(ascii: "(") { depth += 1 }
-                    if byte == UInt8(ascii: ")") {
-                        depth -= 1
-                        if depth == 0 { break }
-                    }
-                    index += 1
-                }
-                index += 1
-            } else {
-                break
-            }
-        }
-        return min(index, value.count)
-    }
-
     /// The first token of a structured value, lowercased and bounded (stops at white space, `;`, `(`, `"`).
     static func firstToken(_ value: UnsafeBufferPointer<UInt8>) -> String? {
-        var index = skipCFWS(value, from: 0)
+        var index = ByteSearch.skipCFWS(value, from: 0)
         var bytes: [UInt8] = []
         while index < value.count, bytes.count < 64 {
             let byte = value[index]
@@ -138,7 +109,7 @@ struct AutomationSignals {
 
     /// Whether the first token is `expected` (lowercase), without allocating.
     private static func firstTokenIs(_ value: UnsafeBufferPointer<UInt8>, _ expected: StaticString) -> Bool {
-        let start = skipCFWS(value, from: 0)
+        let start = ByteSearch.skipCFWS(value, from: 0)
         return expected.withUTF8Buffer { expected in
             guard value.count - start >= expected.count else { return false }
             for offset in 0..<expected.count {
@@ -160,11 +131,11 @@ struct AutomationSignals {
 
     /// `<>` with optional white space and comments around and inside.
     private static func isNullPath(_ value: UnsafeBufferPointer<UInt8>) -> Bool {
-        var index = skipCFWS(value, from: 0)
+        var index = ByteSearch.skipCFWS(value, from: 0)
         guard index < value.count, value[index] == UInt8(ascii: "<") else { return false }
-        index = skipCFWS(value, from: index + 1)
+        index = ByteSearch.skipCFWS(value, from: index + 1)
         guard index < value.count, value[index] == UInt8(ascii: ">") else { return false }
-        return skipCFWS(value, from: index + 1) == value.count
+        return ByteSearch.skipCFWS(value, from: index + 1) == value.count
     }
 
     /// The reason for a `multipart/report` content type, or nil for any other type.

@@ -13,4 +13,35 @@ enum ByteSearch {
         guard let found = memchr(base + start, Int32(byte), end - start) else { return end }
         return UnsafePointer<UInt8>(found.assumingMemoryBound(to: UInt8.self)) - base
     }
+
+    /// Index of the first byte at or after `index` that is neither white space (SP, HTAB, CR, LF) nor inside a
+    /// comment (`(...)`, nested, `\` escapes): RFC 5322 CFWS, read leniently.
+    static func skipCFWS(_ value: UnsafeBufferPointer<UInt8>, from index: Int) -> Int {
+        var index = index
+        while index < value.count {
+            let byte = value[index]
+            if byte == 0x20 || byte == 0x09 || byte == 0x0D || byte == 0x0A {
+                index += 1
+            } else if byte == UInt8(ascii: "(") {
+                var depth = 0
+                while index < value.count {
+                    let byte = value[index]
+                    if byte == UInt8(ascii: "\\") {
+                        index += 2
+                        continue
+                    }
+                    if byte == UInt8(ascii: "(") { depth += 1 }
+                    if byte == UInt8(ascii: ")") {
+                        depth -= 1
+                        if depth == 0 { break }
+                    }
+                    index += 1
+                }
+                index += 1
+            } else {
+                break
+            }
+        }
+        return min(index, value.count)
+    }
 }

@@ -17,29 +17,7 @@ package enum MessageIDParser {
         let count = buffer.count
         func isSpace(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 || byte == 0x0D || byte == 0x0A }
         // Skip white space and comments before the id.
-        while index < count {
-            if isSpace(buffer[index]) {
-                index += 1
-            } else if buffer[index] == UInt8(ascii: "(") {
-                var depth = 0
-                while index < count {
-                    let byte = buffer[index]
-                    if byte == UInt8(ascii: "\\") {
-                        index += 2
-                        continue
-                    }
-                    if byte == UInt8(ascii: "(") { depth += 1 }
-                    if byte == UInt8(ascii: ")") {
-                        depth -= 1
-                        if depth == 0 { break }
-                    }
-                    index += 1
-                }
-                index += 1
-            } else {
-                break
-            }
-        }
+        index = ByteSearch.skipCFWS(buffer, from: index)
         var idStart = index
         var idEnd = index
         var needsFilter = false
