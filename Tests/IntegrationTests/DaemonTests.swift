@@ -272,6 +272,10 @@ struct DaemonTests {
         #expect(stopStarted.duration(to: clock.now) < .seconds(10))
         #expect(Self.exitCode(daemon.exitStatus) == 0, "wait status \(daemon.exitStatus):\n\(daemon.log)")
         #expect(midway < mailbox.truth.distinct_messages, "the first sync finished before SIGTERM; raise the count")
+        // The sync stopped after its current UID range: neither run to its end nor abandoned at the deadline.
+        #expect(!daemon.log.contains("shutdown deadline reached"), "\(daemon.log)")
+        let afterStop = setup.messageCount() ?? 0
+        #expect(afterStop < mailbox.truth.distinct_messages, "the sync ran on to its end after SIGTERM")
 
         // Whatever was committed is consistent: a later sync completes the ledger to the exact truth.
         let seatmeter = try PackageRoot.product("seatmeter")

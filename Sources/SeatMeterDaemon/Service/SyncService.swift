@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 package import Logging
 package import SeatMeterStore
 import ServiceLifecycle
@@ -30,6 +31,8 @@ package struct SyncService<C: Clock>: Service, CustomStringConvertible where C.D
     package var retryBase: Duration = .seconds(5)
     /// Poll interval jitter: ± this fraction.
     package var jitter = 0.1
+    /// Set when a graceful shutdown begins, so that a running sync stops after its current UID range.
+    package var stopping = StopFlag()
 
     /// The name the service group logs (not the whole struct).
     package var description: String { "SyncService" }
@@ -85,6 +88,7 @@ package struct SyncService<C: Clock>: Service, CustomStringConvertible where C.D
                 case .shutdown:
                     watching = false
                     stopping = true
+                    self.stopping.set()
                 }
             }
         }
@@ -175,11 +179,26 @@ extension SyncService where C == ContinuousClock {
         configuration: ConfigurationHolder, ledger: Ledger, status: SyncStatusBoard, notifier: SystemdNotifier,
         logger: Logger
     ) {
+        let stop = StopFlag()
         self.init(
             configuration: configuration, status: status, notifier: notifier, logger: logger,
             clock: ContinuousClock()
         ) { settings, account, logger in
-            SyncEngine(configuration: settings.configuration, ledger: ledger, logger: logger).syncAccount(account)
+            var engine = SyncEngine(configuration: settings.configuration, ledger: ledger, logger: logger)
+            engine.shouldContinue = { !stop.isSet }
+            return engine.syncAccount(account)
         }
+        stopping = stop
     }
+}
+
+/// A one-way flag set from the service's task and read from sync threads.
+package final class StopFlag: Sendable {
+    private let flag = Mutex(false)
+
+    package init() {}
+
+    package func set() { flag.withLock { $0 = true } }
+
+    package var isSet: Bool { flag.withLock { $0 } }
 }

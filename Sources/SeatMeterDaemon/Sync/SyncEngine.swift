@@ -55,6 +55,9 @@ package struct SyncEngine: Sendable {
     package var maxAttempts = 3
     package var backoff: Duration = .seconds(1)
     package var progress: (@Sendable (SyncProgress) -> Void)?
+    /// Asked before every UID range and folder; false stops the sync there (a daemon shutting down). What was
+    /// fetched so far is committed; the next sync resumes from the checkpoints.
+    package var shouldContinue: (@Sendable () -> Bool)?
 
     package init(configuration: SeatMeterConfiguration, ledger: Ledger, logger: Logger) {
         self.configuration = configuration
@@ -150,6 +153,7 @@ package struct SyncEngine: Sendable {
         }
         defer { session.logout() }
         for folder in account.incomingFolders + account.outgoingFolders {
+            if shouldContinue?() == false { break }
             let role = role(of: folder, in: account)
             var summary = summaries[folder] ?? FolderSyncSummary(account: account.name, folder: folder, role: role)
             summary.error = nil
@@ -223,6 +227,7 @@ package struct SyncEngine: Sendable {
         var lower = start
         do {
             while lower <= end {
+                if shouldContinue?() == false { break }
                 let upper = lower + min(batchSize - 1, end - lower)
                 var messages: [IngestMessage] = []
                 messages.reserveCapacity(Int(upper - lower + 1))
