@@ -92,15 +92,17 @@ enum LedgerOpener {
 /// The per-folder summary printed after a sync or an import.
 enum SummaryTable {
     static func render(_ results: [AccountSyncResult]) -> String {
-        var rows = [["account", "folder", "role", "new", "duplicates", "total", "time", "status"]]
+        var table = TextTable(
+            ["account", "folder", "role", "new", "duplicates", "total", "time", "status"],
+            [.left, .left, .left, .right, .right, .right, .right, .left])
         var errors: [String] = []
         for result in results {
             if let error = result.error {
-                rows.append([result.account, "-", "-", "-", "-", "-", "-", "FAILED"])
+                table.add([result.account, "-", "-", "-", "-", "-", "-", "FAILED"])
                 errors.append(error)
             }
             for folder in result.folders {
-                rows.append([
+                table.add([
                     folder.account, folder.folder, folder.role.rawValue, "\(folder.newMessages)", "\(folder.duplicates)",
                     "\(folder.total)", String(format: "%.2fs", folder.seconds),
                     folder.error == nil ? (folder.uidValidityChanged ? "ok (rescanned)" : "ok") : "FAILED",
@@ -108,7 +110,7 @@ enum SummaryTable {
                 if let error = folder.error { errors.append(error) }
             }
         }
-        var text = AlignedColumns.render(rows, rightAligned: [3, 4, 5, 6])
+        var text = table.render(indent: "")
         for error in errors { text += "\nerror: " + error }
         return text
     }

@@ -121,48 +121,27 @@ package enum PeopleRendering {
 
     /// Aligned columns for a terminal.
     package static func table(_ people: [PersonVerdict], excluded: [ExcludedAddress] = []) -> String {
-        var rows = [["ADDRESS", "NAME", "ROLE", "AGENT", "FIRST SEEN", "LAST SEEN", "SENT", "RECEIVED"]]
+        var table = TextTable(
+            ["ADDRESS", "NAME", "ROLE", "AGENT", "FIRST SEEN", "LAST SEEN", "SENT", "RECEIVED"],
+            [.left, .left, .left, .left, .left, .left, .right, .right])
         for person in people {
-            rows.append([
+            table.add([
                 person.address, person.name, person.role.rawValue, agentLabel(person),
                 person.firstSeen.map { ISO8601.day($0) } ?? "-", person.lastSeen.map { ISO8601.day($0) } ?? "-",
                 String(person.sent), String(person.received),
             ])
         }
         for entry in excluded {
-            rows.append([
+            table.add([
                 entry.address, entry.name, "excluded", entry.reasons.map(\.kind.rawValue).joined(separator: ","),
                 "-", "-", "0", "0",
             ])
         }
-        return AlignedColumns.render(rows, rightAligned: [6, 7])
+        return table.render(indent: "")
     }
 
     static func agentLabel(_ person: PersonVerdict) -> String {
         guard let agent = person.agent else { return "" }
         return agent.confirmed ? "confirmed" : "inferred"
-    }
-}
-
-/// Columns padded to the widest cell, two spaces apart.
-package enum AlignedColumns {
-    package static func render(_ rows: [[String]], rightAligned: Set<Int> = []) -> String {
-        guard let header = rows.first else { return "" }
-        var widths = header.map(\.count)
-        for row in rows {
-            for (index, cell) in row.enumerated() where index < widths.count {
-                widths[index] = max(widths[index], cell.count)
-            }
-        }
-        return rows.map { row in
-            var line = ""
-            for (index, cell) in row.enumerated() where index < widths.count {
-                let pad = String(repeating: " ", count: widths[index] - cell.count)
-                if index > 0 { line += "  " }
-                line += rightAligned.contains(index) ? pad + cell : cell + pad
-            }
-            while line.hasSuffix(" ") { line.removeLast() }
-            return line
-        }.joined(separator: "\n")
     }
 }

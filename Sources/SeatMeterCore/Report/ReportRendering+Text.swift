@@ -1,46 +1,5 @@
 import Foundation
 
-/// Columns padded to their widest cell; numbers right-aligned.
-struct TextTable {
-    enum Alignment {
-        case left
-        case right
-    }
-
-    var headers: [String]
-    var alignments: [Alignment]
-    var rows: [[String]] = []
-
-    init(_ headers: [String], _ alignments: [Alignment]) {
-        self.headers = headers
-        self.alignments = alignments
-    }
-
-    mutating func add(_ row: [String]) { rows.append(row) }
-
-    func render(indent: String = "  ") -> String {
-        var widths = headers.map(\.count)
-        for row in rows {
-            for (index, cell) in row.enumerated() where index < widths.count {
-                widths[index] = max(widths[index], cell.count)
-            }
-        }
-        func line(_ cells: [String]) -> String {
-            var parts: [String] = []
-            for (index, cell) in cells.enumerated() where index < widths.count {
-                let pad = String(repeating: " ", count: widths[index] - cell.count)
-                parts.append(alignments[index] == .right ? pad + cell : cell + pad)
-            }
-            var text = indent + parts.joined(separator: "  ")
-            while text.last == " " { text.removeLast() }
-            return text
-        }
-        var lines = [line(headers), indent + widths.map { String(repeating: "-", count: $0) }.joined(separator: "  ")]
-        lines += rows.map(line)
-        return lines.joined(separator: "\n")
-    }
-}
-
 extension ReportRendering {
     /// Plain text for a terminal (and the text/plain part of the e-mail): warnings first, aligned tables, lines
     /// within 120 columns except long addresses.
