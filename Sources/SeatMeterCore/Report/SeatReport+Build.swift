@@ -280,9 +280,7 @@ extension SeatReport {
         let staleAfter = staleAfter(pollInterval: input.dataQuality.pollInterval)
         let folders = input.dataQuality.folders.map { folder in
             FolderStatus(
-                account: folder.account, folder: folder.folder, role: folder.role,
-                lastSuccessfulSync: folder.lastSuccessfulSync, messages: folder.messages, lastError: folder.lastError,
-                stale: folder.lastSuccessfulSync.map { input.asOf.timeIntervalSince($0) > staleAfter } ?? true)
+                folder, stale: folder.lastSuccessfulSync.map { input.asOf.timeIntervalSince($0) > staleAfter } ?? true)
         }
         let byKind = current.excludedCountByKind
         let excluded = ExclusionKind.allCases.compactMap { kind in

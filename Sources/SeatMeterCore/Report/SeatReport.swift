@@ -309,28 +309,20 @@ package struct TrendPoint: Sendable, Hashable {
     }
 }
 
-/// A folder's sync state and whether it is stale.
+/// A folder's sync state (``FolderFreshness``, whose fields read through) and whether it is stale.
+@dynamicMemberLookup
 package struct FolderStatus: Sendable, Hashable {
-    package var account: String
-    package var folder: String
-    package var role: FolderRole
-    package var lastSuccessfulSync: Date?
-    package var messages: Int
-    package var lastError: String?
+    package var freshness: FolderFreshness
     /// Never synced, or the last sync is older than ``DataQuality/staleAfter`` at the report time.
     package var stale: Bool
 
-    package init(
-        account: String, folder: String, role: FolderRole, lastSuccessfulSync: Date?, messages: Int,
-        lastError: String?, stale: Bool
-    ) {
-        self.account = account
-        self.folder = folder
-        self.role = role
-        self.lastSuccessfulSync = lastSuccessfulSync
-        self.messages = messages
-        self.lastError = lastError
+    package init(_ freshness: FolderFreshness, stale: Bool) {
+        self.freshness = freshness
         self.stale = stale
+    }
+
+    package subscript<Value>(dynamicMember keyPath: KeyPath<FolderFreshness, Value>) -> Value {
+        freshness[keyPath: keyPath]
     }
 }
 
