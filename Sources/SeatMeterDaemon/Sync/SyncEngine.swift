@@ -72,9 +72,9 @@ package struct SyncEngine: Sendable {
         return await withTaskGroup(of: (Int, AccountSyncResult).self) { group in
             for (index, account) in accounts.enumerated() {
                 group.addTask {
-                    let result = await BlockingThread.run(name: "sync-\(account.name)") {
+                    let result = await AbandonableThread.run(name: "sync-\(account.name)") {
                         self.syncAccount(account)
-                    }
+                    } ?? AccountSyncResult(account: account.name, folders: [], error: "account \(account.name): cancelled")
                     return (index, result)
                 }
             }
