@@ -46,7 +46,7 @@ enum SeatMeterBench {
     }
 
     static func seconds(_ duration: Duration) -> Double {
-        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+        duration.timeInterval
     }
 
     static func parse(maildir: String, runs: Int, preload: Bool) throws {

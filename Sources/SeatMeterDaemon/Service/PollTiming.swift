@@ -38,7 +38,7 @@ package enum PollTiming {
 
 extension Duration {
     /// Seconds as a `Double` (for log lines and `Date` arithmetic).
-    var timeInterval: Double {
+    package var timeInterval: Double {
         Double(components.seconds) + Double(components.attoseconds) / 1e18
     }
 }

@@ -55,7 +55,7 @@ package struct ImportEngine: Sendable {
                     let elapsed = ContinuousClock.now - started
                     progress(SyncProgress(
                         account: account, folder: folder, done: done, total: 0,
-                        elapsed: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18))
+                        elapsed: elapsed.timeInterval))
                 }
             }
         }
@@ -67,7 +67,7 @@ package struct ImportEngine: Sendable {
             summaries[folder]?.total += result.newMessages + result.duplicates
         }
         let elapsed = ContinuousClock.now - started
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let seconds = elapsed.timeInterval
         return order.compactMap { folder in
             guard var summary = summaries[folder] else { return nil }
             summary.seconds = seconds

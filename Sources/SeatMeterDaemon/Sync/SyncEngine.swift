@@ -101,8 +101,7 @@ package struct SyncEngine: Sendable {
                     logger.warning(
                         "sync interrupted, retrying",
                         metadata: ["error": "\(error)", "attempt": "\(attempt)", "retry.in": "\(delay)"])
-                    Thread.sleep(forTimeInterval: Double(delay.components.seconds)
-                        + Double(delay.components.attoseconds) / 1e18)
+                    Thread.sleep(forTimeInterval: delay.timeInterval)
                     attempt += 1
                     continue
                 }
@@ -174,7 +173,7 @@ package struct SyncEngine: Sendable {
                 throw SyncFailure(account: account.name, folder: folder, imap: error)
             }
             let elapsed = ContinuousClock.now - started
-            summary.seconds += Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+            summary.seconds += elapsed.timeInterval
             summary.total = try ledger.checkpoint(account: account.name, folder: folder)?.messageCount ?? summary.total
             summaries[folder] = summary
             recordRun(account: account.name, folder: folder, summary: summary, error: nil)
@@ -242,7 +241,7 @@ package struct SyncEngine: Sendable {
                     let elapsed = ContinuousClock.now - started
                     progress(SyncProgress(
                         account: account, folder: folder, done: done, total: total,
-                        elapsed: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18))
+                        elapsed: elapsed.timeInterval))
                 }
                 if upper == UInt32.max { break }
                 lower = upper + 1
