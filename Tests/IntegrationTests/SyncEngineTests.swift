@@ -189,7 +189,12 @@ struct SyncEngineTests {
         let expected = try Self.sortedObservations(try Ledger(path: reference.ledgerPath))
         #expect(expected.count == mailbox.truth.distinct_messages)
 
-        let interrupted = try Setup(server: server, organization: mailbox.organizationYAML)
+        // Through a rate-limited proxy, the sync lasts seconds on any machine, so each kill lands mid-sync.
+        let proxy = try ThrottlingProxy(targetPort: server.imapPort, bytesPerSecond: 300_000)
+        defer { proxy.stop() }
+        let interrupted = try Setup(
+            server: server, organization: mailbox.organizationYAML,
+            transport: "url: \(proxy.plainURL)\n    allow_insecure: true")
         let seatmeter = try PackageRoot.product("seatmeter")
         var kills = 0
         var logs = ""

@@ -108,16 +108,9 @@ package enum TestPorts {
 
     /// Whether something accepts TCP connections on 127.0.0.1:`port` right now.
     package static func isAccepting(port: Int) -> Bool {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { return false }
-        defer { close(fd) }
-        var address = loopbackAddress(port: port)
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-            }
-        }
-        return connected == 0
+        guard let fd = try? LoopbackSocket.connect(port: port) else { return false }
+        close(fd)
+        return true
     }
 
     /// Polls until every port accepts connections, the process dies, or `timeout` passes.
