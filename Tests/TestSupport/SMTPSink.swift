@@ -15,11 +15,17 @@ package final class SMTPSink {
         /// AUTH required (after STARTTLS when ``tls`` is on) with this user and password; nil: no AUTH.
         package var user: String?
         package var password: String
+        /// With ``user``: also accept OAuth 2.0 bearer tokens (AUTH XOAUTH2 and OAUTHBEARER) that this RFC 7662
+        /// endpoint (an ``OAuthServer``'s ``OAuthServer/introspectionURL``) says are active.
+        package var introspectionURL: String?
 
-        package init(tls: Bool = false, user: String? = nil, password: String = "sink secret 9") {
+        package init(
+            tls: Bool = false, user: String? = nil, password: String = "sink secret 9", introspectionURL: String? = nil
+        ) {
             self.tls = tls
             self.user = user
             self.password = password
+            self.introspectionURL = introspectionURL
         }
     }
 
@@ -98,6 +104,7 @@ package final class SMTPSink {
             caFile = nil
         }
         if let user = options.user { arguments += ["--user", user, "--password", options.password] }
+        if let introspection = options.introspectionURL { arguments += ["--introspection-url", introspection] }
         let requestedPort = try TestPorts.pickFree()
         arguments += ["--port", String(requestedPort)]
         process = try ManagedProcess(executable: python, arguments: arguments, logPath: directory.path + "/sink.log")
