@@ -79,4 +79,157 @@ struct OAuthTests {
         #expect(stats.activeIntrospections >= 1, "Dovecot never asked about the token: \(setup.server.log)")
         #expect(setup.server.log.contains("method=\(mechanism.uppercased())"), "\(setup.server.log)")
     }
+
+    @Test("refresh_token: the rotated token is saved (0600) before use and serves the next process")
+    func refreshTokenRotation() throws {
+        var options = OAuthServer.Options()
+        options.rotate = true
+        let setup = try Setup(oauth: options)
+        let configuration = try setup.configuration(grant: "refresh_token", mechanism: "oauthbearer")
+        let account = try #require(configuration.accounts.first)
+        let session = try account.openSession(alarms: nil, logger: Self.quiet)
+        session.logout()
+
+        let stats = try setup.oauth.stats()
+        #expect(stats.grants == ["refresh_token": 1])
+        let rotated = try #require(stats.refreshToken)
+        #expect(rotated != options.refreshToken)
+        let saved = try String(contentsOfFile: setup.refreshTokenPath, encoding: .utf8)
+        #expect(saved == rotated + "\n")
+        let mode = try FileManager.default.attributesOfItem(atPath: setup.refreshTokenPath)[.posixPermissions] as? Int
+        #expect(mode == 0o600)
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: setup.directory.path + "/state")
+        #expect(leftovers == ["refresh-token"])
+
+        // A new process (a fresh provider) refreshes with the saved token; the initial one is dead by now.
+        guard case .oauth2(let oauth) = account.authentication else { throw TestServerError("not oauth2") }
+        let restarted = TokenProvider(configuration: oauth)
+        let endpoint = IMAPEndpoint(
+            url: setup.server.tlsURL ?? "", username: setup.server.user, credential: try restarted.credential(),
+            caFile: setup.server.caFile)
+        try IMAPSession(endpoint: endpoint).logout()
+        #expect(try setup.oauth.stats().grants == ["refresh_token": 2])
+        #expect(try String(contentsOfFile: setup.refreshTokenPath, encoding: .utf8) == (try setup.oauth.stats().refreshToken ?? "") + "\n")
+    }
+
+    @Test("a token the server rejects is replaced once; the cached one is reused until then")
+    func rejectedTokenIsReplacedOnce() throws {
+        let setup = try Setup()
+        let account = try #require(try setup.configuration().accounts.first)
+        try account.openSession(alarms: nil, logger: Self.quiet).logout()
+        try account.openSession(alarms: nil, logger: Self.quiet).logout()
+        #expect(try setup.oauth.stats().tokenRequests == 1, "the cached token was not reused")
+
+        try setup.oauth.control(revokeIssued: true)
+        try account.openSession(alarms: nil, logger: Self.quiet).logout()
+        let stats = try setup.oauth.stats()
+        #expect(stats.tokenRequests == 2)
+        #expect(stats.accessTokens.count == 2)
+    }
+
+    @Test("token endpoint failures are classified; nothing secret in the messages")
+    func tokenFailuresAreClassified() throws {
+        let oauth = try OAuthServer()
+        func request(secret: String? = nil, caFile: String? = oauth.caFile, url: String? = nil) -> OAuthTokenRequest {
+            OAuthTokenRequest(
+                tokenURL: url ?? oauth.tokenURL, clientID: oauth.options.clientID,
+                clientSecret: secret ?? oauth.options.clientSecret, scope: "s", grant: .clientCredentials,
+                caFile: caFile, timeout: .seconds(10))
+        }
+        let token = try OAuthTokenClient.fetch(request())
+        #expect(token.expiresIn == .seconds(3600))
+        #expect(!"\(token)".contains(token.accessToken))
+
+        var error = try #require(throws: OAuthError.self) { try OAuthTokenClient.fetch(request(secret: "wrong")) }
+        #expect(error.kind == .permanent && error.code == "invalid_client")
+        #expect(!error.description.contains("wrong"))
+
+        error = try #require(throws: OAuthError.self) { try OAuthTokenClient.fetch(request(caFile: nil)) }
+        #expect(error.kind == .transient && error.description.contains("token_ca_file"))
+
+        error = try #require(throws: OAuthError.self) {
+            try OAuthTokenClient.fetch(request(url: "http://login.example.com/token"))
+        }
+        #expect(error.kind == .configuration)
+
+        try oauth.control(status: 503, retryAfter: 7)
+        error = try #require(throws: OAuthError.self) { try OAuthTokenClient.fetch(request()) }
+        #expect(error.kind == .transient && error.retryAfter == .seconds(7))
+
+        try oauth.control(status: 429)
+        error = try #require(throws: OAuthError.self) { try OAuthTokenClient.fetch(request()) }
+        #expect(error.kind == .transient && error.retryAfter == nil)
+
+        try oauth.control(fail: "invalid_grant")
+        error = try #require(throws: OAuthError.self) { try OAuthTokenClient.fetch(request()) }
+        #expect(error.kind == .permanent && error.code == "invalid_grant")
+        #expect(!error.description.contains(oauth.options.clientSecret))
+    }
+
+    @Test("SMTP with XOAUTH2: the report server takes the bearer token")
+    func smtpXOAUTH2() throws {
+        let setup = try Setup()
+        let sink = try SMTPSink(options: .init(user: "reporter@example.com", introspectionURL: setup.oauth.introspectionURL))
+        let yaml = """
+            smtp:
+              url: \(sink.url)
+              allow_insecure: true
+              username: reporter@example.com
+              auth: oauth2
+              token_url: \(setup.oauth.tokenURL)
+              token_ca_file: \(setup.oauth.caFile)
+              client_id: \(setup.oauth.options.clientID)
+              client_secret_file: client-secret
+            """
+        let configuration = try SeatMeterConfiguration.parse(
+            yaml: yaml, file: setup.directory.path + "/seatmeter.yaml", environment: [:])
+        let smtp = try #require(configuration.smtp)
+        let message = Array("From: a@example.com\r\nTo: b@example.com\r\nSubject: t\r\n\r\nhello\r\n".utf8)
+        let result = try smtp.withEndpoint(alarms: nil, logger: Self.quiet) { endpoint in
+            try SMTPSender(endpoint: endpoint).send(from: "a@example.com", recipients: ["b@example.com"], message: message)
+        }
+        #expect(result.accepted.count == 1)
+        #expect(try sink.messages().map(\.envelope.authLogin) == ["reporter@example.com"])
+
+        let lines = ConnectionCheck(configuration: configuration, logger: Self.quiet).run()
+        #expect(lines.map(\.ok) == [true])
+        #expect(lines.first?.text.contains("auth oauth2 (xoauth2, client_credentials)") == true)
+        #expect(lines.first?.text.contains("token obtained and accepted") == true)
+    }
+
+    @Test("access_token_file: read before every session; check-config --connect says what worked")
+    func accessTokenFileAndCheck() throws {
+        let setup = try Setup()
+        let token = try OAuthTokenClient.fetch(OAuthTokenRequest(
+            tokenURL: setup.oauth.tokenURL, clientID: setup.oauth.options.clientID,
+            clientSecret: setup.oauth.options.clientSecret, scope: nil, grant: .clientCredentials,
+            caFile: setup.oauth.caFile))
+        try (token.accessToken + "\n").write(
+            toFile: setup.directory.path + "/access-token", atomically: true, encoding: .utf8)
+        let yaml = """
+            accounts:
+              - name: external
+                url: \(setup.server.tlsURL ?? "")
+                ca_file: \(setup.server.caFile ?? "")
+                username: \(setup.server.user)
+                auth: oauth2
+                access_token_file: access-token
+              - name: refused
+            \(setup.accountYAML().replacingOccurrences(of: "client-secret", with: "missing-secret"))
+            """
+        let configuration = try SeatMeterConfiguration.parse(
+            yaml: yaml, file: setup.directory.path + "/seatmeter.yaml", environment: [:])
+        var lines = ConnectionCheck(configuration: configuration, logger: Self.quiet).run()
+        #expect(lines.map(\.ok) == [true, false])
+        #expect(lines[0].text.contains("auth oauth2 (xoauth2, access_token_file)"))
+        #expect(lines[0].text.contains("token obtained and accepted; logged in"))
+        #expect(lines[1].text.contains("no OAuth2 access token") && lines[1].text.contains("missing-secret"))
+
+        try "at-not-a-live-token\n".write(
+            toFile: setup.directory.path + "/access-token", atomically: true, encoding: .utf8)
+        lines = ConnectionCheck(configuration: configuration, logger: Self.quiet).run()
+        #expect(lines[0].ok == false)
+        #expect(lines[0].text.contains("rejected"))
+        #expect(!lines[0].text.contains("at-not-a-live-token"))
+    }
 }

@@ -109,7 +109,7 @@ package enum OAuthTokenClient {
 
     /// `Retry-After` in seconds (the HTTP-date form is not used by token endpoints).
     static func retryAfter(header value: String) -> Duration? {
-        Int(value.trimmingCharacters(in: .whitespaces)).map { .seconds(max(0, $0)) }
+        Int(value.trimmingCharacters(in: .whitespacesAndNewlines)).map { .seconds(max(0, $0)) }
     }
 }
 
