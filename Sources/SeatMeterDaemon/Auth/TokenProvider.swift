@@ -53,7 +53,7 @@ package final class TokenProvider: Sendable {
     }
 
     /// The margin before `expires_in` at which a cached token is refreshed.
-    static func margin(lifetime: Duration) -> Duration {
+    package static func margin(lifetime: Duration) -> Duration {
         min(.seconds(60), lifetime / 4)
     }
 

@@ -75,6 +75,21 @@ package struct TokenEndpointConfiguration: Sendable, Hashable {
     /// The account's `allow_insecure`: permits `http://` to a loopback token endpoint (tests).
     package var allowInsecure: Bool
     package var timeout: Duration
+
+    package init(
+        tokenURL: String, clientID: String, clientSecret: SecretSource?, scope: String?, grant: Grant,
+        refreshTokenFile: String?, caFile: String?, allowInsecure: Bool, timeout: Duration
+    ) {
+        self.tokenURL = tokenURL
+        self.clientID = clientID
+        self.clientSecret = clientSecret
+        self.scope = scope
+        self.grant = grant
+        self.refreshTokenFile = refreshTokenFile
+        self.caFile = caFile
+        self.allowInsecure = allowInsecure
+        self.timeout = timeout
+    }
 }
 
 // MARK: - Parsing
