@@ -232,4 +232,110 @@ struct OAuthTests {
         #expect(lines[0].text.contains("rejected"))
         #expect(!lines[0].text.contains("at-not-a-live-token"))
     }
+
+    // MARK: - The daemon
+
+    static func waitFor(_ timeout: Duration, _ condition: () -> Bool) async throws -> Bool {
+        try await DaemonTests.waitFor(timeout, condition)
+    }
+
+    /// Messages in the sink whose raw text contains `marker` (a subject).
+    static func mails(_ sink: SMTPSink, containing marker: String) -> Int {
+        ((try? sink.messages()) ?? []).filter { String(decoding: $0.eml, as: UTF8.self).contains(marker) }.count
+    }
+
+    @Test("seatmeter run: refreshes mid-run, persists rotation across a restart, alarms once, recovers once")
+    func daemonRefreshRotationAlarmAndRecovery() async throws {
+        var options = OAuthServer.Options()
+        options.rotate = true
+        options.lifetime = 3
+        let setup = try Setup(oauth: options)
+        let mailbox = try GeneratedMailbox(messages: 120, seed: 31)
+        let inbox = try mailbox.messages(folder: "INBOX")
+        try setup.server.deliver(Array(inbox.prefix(inbox.count / 2)), folder: "INBOX")
+        try setup.server.deliver(try mailbox.messages(folder: "Sent"), folder: "Sent")
+        let sink = try SMTPSink()
+        let configPath = setup.directory.path + "/seatmeter.yaml"
+        let ledgerPath = setup.directory.path + "/ledger.sqlite"
+        try """
+            ledger: ledger.sqlite
+            log_level: debug
+            accounts:
+              - name: helpdesk
+            \(setup.accountYAML(grant: "refresh_token"))
+                poll_interval: 1s
+                folders: { incoming: [INBOX], outgoing: [Sent] }
+            report:
+              schedule: "mon 07:00"
+              timezone: Europe/Berlin
+              from: seatmeter@example.com
+              recipients: [admins@example.com]
+            smtp: { url: "\(sink.url)", allow_insecure: true }
+            \(mailbox.organizationYAML)
+            """.write(toFile: configPath, atomically: true, encoding: .utf8)
+        let seatmeter = try PackageRoot.product("seatmeter")
+        func start() throws -> ManagedProcess {
+            try ManagedProcess(
+                executable: "/usr/bin/env",
+                arguments: ["JOURNAL_STREAM=8:1", seatmeter, "run", "--config", configPath],
+                logPath: setup.directory.path + "/daemon-\(UUID().uuidString.prefix(6)).log")
+        }
+        func messageCount() -> Int { (try? Ledger(readOnlyPath: ledgerPath).messageCount()) ?? 0 }
+        var logs = ""
+
+        // 1. Runs on refresh tokens: the access token expires every 3 s and is refreshed (and rotated) mid-run.
+        var daemon = try start()
+        #expect(try await Self.waitFor(.seconds(30)) { messageCount() > 0 }, "\(daemon.log)")
+        try await Task.sleep(for: .seconds(4))
+        try setup.server.deliver(Array(inbox.dropFirst(inbox.count / 2)), folder: "INBOX")
+        let complete = try await Self.waitFor(.seconds(20)) { messageCount() == mailbox.truth.distinct_messages }
+        #expect(complete, "ledger has \(messageCount()) of \(mailbox.truth.distinct_messages)\n\(daemon.log)")
+        var stats = try setup.oauth.stats()
+        #expect((stats.grants["refresh_token"] ?? 0) >= 2, "no refresh mid-run: \(stats.grants)")
+        #expect(try String(contentsOfFile: setup.refreshTokenPath, encoding: .utf8) == (stats.refreshToken ?? "") + "\n")
+
+        // 2. The grant is revoked: one alarm mail, however many cycles fail, also across a restart.
+        try setup.oauth.control(fail: "invalid_grant")
+        #expect(
+            try await Self.waitFor(.seconds(20)) { Self.mails(sink, containing: "SeatMeter alarm:") == 1 },
+            "no alarm mail:\n\(daemon.log)")
+        try await Task.sleep(for: .seconds(3))
+        daemon.stop()
+        logs += daemon.log
+        #expect(logs.contains("<3>error OAuth2 token refused: authentication alarm"), "\(logs)")
+        let report = try TestTools.run(seatmeter, ["report", "--config", configPath, "--format", "json"], check: false)
+        #expect(report.standardOutput.contains("Authentication alarm since"), "\(report.standardOutput)")
+        #expect(report.standardOutput.contains("invalid_grant"))
+        daemon = try start()
+        try await Task.sleep(for: .seconds(4))
+        #expect(Self.mails(sink, containing: "SeatMeter alarm:") == 1)
+        #expect(Self.mails(sink, containing: "SeatMeter recovered:") == 0)
+
+        // 3. Renewed: the refresh token saved before the restart works, one recovery mail goes out.
+        try setup.oauth.control()
+        #expect(
+            try await Self.waitFor(.seconds(20)) { Self.mails(sink, containing: "SeatMeter recovered:") == 1 },
+            "no recovery mail:\n\(daemon.log)")
+        try await Task.sleep(for: .seconds(3))
+        daemon.stop()
+        logs += daemon.log
+        #expect(Self.mails(sink, containing: "SeatMeter alarm:") == 1)
+        #expect(Self.mails(sink, containing: "SeatMeter recovered:") == 1)
+        let alarm = try #require(
+            try sink.messages().first { String(decoding: $0.eml, as: UTF8.self).contains("SeatMeter alarm:") })
+        #expect(alarm.envelope.rcptTos == ["admins@example.com"])
+        let report2 = try TestTools.run(seatmeter, ["report", "--config", configPath, "--format", "text"], check: false)
+        #expect(!report2.standardOutput.contains("Authentication alarm"), "\(report2.standardOutput)")
+
+        // No token or secret in the logs or the ledger.
+        stats = try setup.oauth.stats()
+        #expect(stats.accessTokens.count >= 3)
+        let ledgerBytes = String(decoding: try Data(contentsOf: URL(fileURLWithPath: ledgerPath)), as: UTF8.self)
+            + String(decoding: (try? Data(contentsOf: URL(fileURLWithPath: ledgerPath + "-wal"))) ?? Data(), as: UTF8.self)
+        let secrets = stats.accessTokens + [options.refreshToken ?? "", stats.refreshToken ?? "", options.clientSecret]
+        for secret in secrets where !secret.isEmpty {
+            #expect(!logs.contains(secret), "a token or secret is in the daemon's log")
+            #expect(!ledgerBytes.contains(secret), "a token or secret is in the ledger")
+        }
+    }
 }
