@@ -67,20 +67,8 @@ package final class OAuthServer {
         if let refresh = options.refreshToken { arguments += ["--refresh-token", refresh] }
         if options.rotate { arguments.append("--rotate") }
         process = try ManagedProcess(executable: python, arguments: arguments, logPath: directory.path + "/oauth.log")
-        let clock = ContinuousClock()
-        let deadline = clock.now.advanced(by: .seconds(20))
-        while !FileManager.default.fileExists(atPath: ready) {
-            guard process.isRunning else {
-                throw TestServerError("the OAuth server exited (status \(process.exitStatus)): \(process.log)")
-            }
-            guard clock.now < deadline else {
-                process.stop()
-                throw TestServerError("the OAuth server did not get ready within 20 s: \(process.log)")
-            }
-            usleep(20_000)
-        }
-        let ports = ((try? String(contentsOfFile: ready, encoding: .utf8)) ?? "").split(separator: " ").compactMap {
-            Int($0.trimmingCharacters(in: .whitespacesAndNewlines))
+        let ports = try process.waitForReadyFile(ready, name: "the OAuth server").split(separator: " ").compactMap {
+            Int($0)
         }
         guard ports.count == 2 else { throw TestServerError("the OAuth server's ready file is malformed") }
         tokenPort = ports[0]
@@ -124,4 +112,22 @@ package final class OAuthServer {
 
     /// The server's output (Python tracebacks).
     package var log: String { process.log }
+}
+
+extension ManagedProcess {
+    /// Waits until the process has written `path` (a server's "ready" file, renamed into place complete) and
+    /// returns its content, trimmed; stops the process and throws if it exits first or `timeout` passes.
+    package func waitForReadyFile(_ path: String, name: String, timeout: Duration = .seconds(20)) throws -> String {
+        let clock = ContinuousClock()
+        let deadline = clock.now.advanced(by: timeout)
+        while !FileManager.default.fileExists(atPath: path) {
+            guard isRunning else { throw TestServerError("\(name) exited (status \(exitStatus)): \(log)") }
+            guard clock.now < deadline else {
+                stop()
+                throw TestServerError("\(name) did not get ready within \(timeout): \(log)")
+            }
+            usleep(20_000)
+        }
+        return ((try? String(contentsOfFile: path, encoding: .utf8)) ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+    }
 }

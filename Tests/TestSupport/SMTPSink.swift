@@ -109,25 +109,11 @@ package final class SMTPSink {
         arguments += ["--port", String(requestedPort)]
         process = try ManagedProcess(executable: python, arguments: arguments, logPath: directory.path + "/sink.log")
 
-        let readyPath = directory.path + "/ready"
-        let clock = ContinuousClock()
-        let deadline = clock.now.advanced(by: .seconds(20))
-        while !FileManager.default.fileExists(atPath: readyPath) {
-            guard process.isRunning else {
-                throw TestServerError("the SMTP sink exited (status \(process.exitStatus)): \(process.log)")
-            }
-            guard clock.now < deadline else {
-                process.stop()
-                throw TestServerError("the SMTP sink did not get ready within 20 s: \(process.log)")
-            }
-            usleep(20_000)
-        }
-        let written = (try? String(contentsOfFile: readyPath, encoding: .utf8))?
-            .trimmingCharacters(in: .whitespacesAndNewlines)
-        guard let written, let port = Int(written), port == requestedPort else {
+        let written = try process.waitForReadyFile(directory.path + "/ready", name: "the SMTP sink")
+        guard let port = Int(written), port == requestedPort else {
             process.stop()
             throw TestServerError(
-                "the SMTP sink wrote \"\(written ?? "nothing")\" to its ready file, expected "
+                "the SMTP sink wrote \"\(written)\" to its ready file, expected "
                     + "\(requestedPort)"
             )
         }

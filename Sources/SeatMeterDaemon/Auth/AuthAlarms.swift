@@ -33,11 +33,13 @@ package struct AuthAlarms: Sendable {
         sendPending()
     }
 
-    /// A token was obtained: closes an open incident and mails the recovery once.
+    /// A token was obtained: closes an open incident and mails the recovery once (and any mail still pending).
     func tokenObtained(subject: String, label: String) {
         do {
-            guard try ledger.closeAuthAlarm(subject: subject) != nil else { return }
-            logger.notice("OAuth2 token obtained again: authentication alarm cleared", metadata: ["auth.subject": "\(subject)"])
+            if try ledger.closeAuthAlarm(subject: subject) != nil {
+                logger.notice(
+                    "OAuth2 token obtained again: authentication alarm cleared", metadata: ["auth.subject": "\(subject)"])
+            }
         } catch {
             logger.error("cannot record the end of the authentication alarm", metadata: ["error": "\(error)"])
         }

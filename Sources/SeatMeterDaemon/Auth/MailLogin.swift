@@ -43,8 +43,9 @@ package struct MailLogin: Sendable {
     package func perform<T>(
         isRejected: (any Error) -> Bool, _ body: (MailCredential) throws -> T
     ) throws -> T {
-        guard case .oauth2(let oauth) = authentication else {
-            guard case .password(let source) = authentication else { throw MailLoginError(description: "unreachable", isTransient: false) }
+        let provider: TokenProvider
+        switch authentication {
+        case .password(let source):
             let password: String
             do {
                 password = try source.read()
@@ -52,8 +53,9 @@ package struct MailLogin: Sendable {
                 throw MailLoginError(description: error.message, isTransient: false)
             }
             return try body(.password(password))
+        case .oauth2(let oauth):
+            provider = providers.provider(for: oauth)
         }
-        let provider = providers.provider(for: oauth)
         do {
             return try body(try credential(provider))
         } catch let error where isRejected(error) {

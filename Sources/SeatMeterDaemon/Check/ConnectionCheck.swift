@@ -29,7 +29,7 @@ package struct ConnectionCheck: Sendable {
     private func check(_ account: AccountConfiguration) -> Line {
         let name = "IMAP account \(account.name) (\(account.url), user \(account.username), "
             + "auth \(account.authentication.summary))"
-        let token = Self.isOAuth(account.authentication) ? "token obtained and accepted; " : ""
+        let token = account.authentication.isOAuth2 ? "token obtained and accepted; " : ""
         do {
             let session = try account.openSession(alarms: nil, logger: logger)
             defer { session.logout() }
@@ -59,7 +59,7 @@ package struct ConnectionCheck: Sendable {
     private func check(_ smtp: SMTPConfiguration) -> Line {
         let name = "SMTP server \(smtp.url)" + (smtp.username.map { " (user \($0)" } ?? "")
             + (smtp.authentication.map { ", auth \($0.summary))" } ?? (smtp.username == nil ? "" : ")"))
-        let oauth = smtp.authentication.map(Self.isOAuth) ?? false
+        let oauth = smtp.authentication?.isOAuth2 ?? false
         do {
             try smtp.withEndpoint(alarms: nil, logger: logger) { endpoint in
                 try SMTPSender(endpoint: endpoint).verifyConnection()
@@ -74,9 +74,5 @@ package struct ConnectionCheck: Sendable {
         } catch {
             return Line(ok: false, text: "\(name): \(error)")
         }
-    }
-
-    private static func isOAuth(_ authentication: MailAuthentication) -> Bool {
-        if case .oauth2 = authentication { true } else { false }
     }
 }

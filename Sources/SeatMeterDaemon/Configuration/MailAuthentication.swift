@@ -14,6 +14,10 @@ package enum MailAuthentication: Sendable, Hashable {
         }
     }
 
+    package var isOAuth2: Bool {
+        if case .oauth2 = self { true } else { false }
+    }
+
     /// The secrets this login reads, by key, for check-config (readable, not group/world readable).
     package var secrets: [(key: String, source: SecretSource)] {
         switch self {
@@ -157,22 +161,7 @@ extension SeatMeterConfiguration {
                 message: "must be https:// (http:// only to a loopback host with allow_insecure)")
         }
         let clientID = try reader.requiredString("client_id")
-        let secretFile = try reader.string("client_secret_file")
-        let secretEnv = try reader.string("client_secret_env")
-        if reader.node("client_secret") != nil {
-            throw ConfigurationError(
-                keyPath: reader.keyPath("client_secret"),
-                message: "secrets are never written in the configuration; use client_secret_file or client_secret_env")
-        }
-        let clientSecret: SecretSource?
-        switch (secretFile, secretEnv) {
-        case (let file?, nil): clientSecret = .file(paths.secret(file))
-        case (nil, let env?): clientSecret = .environment(env)
-        case (nil, nil): clientSecret = nil
-        case (_?, _?):
-            throw ConfigurationError(
-                keyPath: reader.path, message: "give client_secret_file or client_secret_env, not both")
-        }
+        let clientSecret = try secret(&reader, named: "client_secret", paths: paths, required: false)
         let scope = try reader.string("scope")
         let refreshFile = try reader.string("refresh_token_file").map { paths.state($0) }
         let grantName = try reader.string("grant") ?? (refreshFile == nil ? "client_credentials" : "refresh_token")

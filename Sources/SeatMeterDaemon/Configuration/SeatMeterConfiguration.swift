@@ -249,26 +249,35 @@ extension SeatMeterConfiguration {
             timeout: timeout)
     }
 
+    /// `password_file` / `password_env`.
     static func secret(_ reader: inout YAMLReader, paths: PathResolver, required: Bool)
         throws(ConfigurationError) -> SecretSource?
     {
-        let file = try reader.string("password_file")
-        let env = try reader.string("password_env")
-        if reader.node("password") != nil {
+        try secret(&reader, named: "password", paths: paths, required: required)
+    }
+
+    /// `<name>_file` / `<name>_env` (one of them; never `<name>` itself).
+    static func secret(_ reader: inout YAMLReader, named name: String, paths: PathResolver, required: Bool)
+        throws(ConfigurationError) -> SecretSource?
+    {
+        let file = try reader.string("\(name)_file")
+        let env = try reader.string("\(name)_env")
+        if reader.node(name) != nil {
             throw ConfigurationError(
-                keyPath: reader.keyPath("password"),
-                message: "passwords are never written in the configuration; use password_file or password_env")
+                keyPath: reader.keyPath(name),
+                message: "\(name == "password" ? "passwords" : "secrets") are never written in the configuration; "
+                    + "use \(name)_file or \(name)_env")
         }
         switch (file, env) {
         case (let file?, nil): return .file(paths.secret(file))
         case (nil, let env?): return .environment(env)
         case (nil, nil):
             if required {
-                throw ConfigurationError(keyPath: reader.path, message: "needs password_file or password_env")
+                throw ConfigurationError(keyPath: reader.path, message: "needs \(name)_file or \(name)_env")
             }
             return nil
         case (_?, _?):
-            throw ConfigurationError(keyPath: reader.path, message: "give password_file or password_env, not both")
+            throw ConfigurationError(keyPath: reader.path, message: "give \(name)_file or \(name)_env, not both")
         }
     }
 

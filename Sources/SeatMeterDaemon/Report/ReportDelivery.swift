@@ -96,7 +96,7 @@ package struct ReportDelivery: Sendable {
             try ledger.markDeliveryFailed(periodStart: periodStart, error: error.description)
             throw ReportDeliveryError(
                 description: "the report for \(report.period.label) was not sent: \(error)", isTransient: error.isTransient)
-        } catch let error as MailLoginError {
+        } catch let error as MailLoginError {  // no SMTP credential (secret unreadable, OAuth2 token refused)
             try ledger.markDeliveryFailed(periodStart: periodStart, error: error.description)
             throw ReportDeliveryError(
                 description: "the report for \(report.period.label) was not sent: \(error)", isTransient: error.isTransient)
