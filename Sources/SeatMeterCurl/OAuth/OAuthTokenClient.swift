@@ -126,7 +126,7 @@ final class HTTPExchange {
 
     init(request: OAuthTokenRequest) throws(CurlError) {
         handle = try CurlEasyHandle()
-        let milliseconds = max(1, Int(request.timeout.components.seconds) * 1000)
+        let milliseconds = EndpointField.milliseconds(request.timeout, below: .seconds(3600)) ?? 30_000
         try handle.setOption(CURLOPT_URL, request.tokenURL)
         try handle.setOption(CURLOPT_PROTOCOLS_STR, request.allowInsecure ? "http,https" : "https")
         try handle.setOption(CURLOPT_FOLLOWLOCATION, 0)

@@ -80,7 +80,7 @@ package struct MailLogin: Sendable {
                     logger.error("OAuth2 token refused", metadata: ["error": "\(error)"])
                 }
             }
-            throw MailLoginError(description: "\(label): no OAuth2 access token: \(error)", isTransient: error.kind == .transient)
+            throw MailLoginError(description: "no OAuth2 access token: \(error)", isTransient: error.kind == .transient)
         }
     }
 }
