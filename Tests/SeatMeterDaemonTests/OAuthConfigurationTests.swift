@@ -168,4 +168,29 @@ import Testing
         #expect(seen.withLock { $0 } == ["rt-0", "rt-1", "rt-2", "rt-3"])
         #expect(try String(contentsOfFile: refreshFile, encoding: .utf8) == "rt-4\n")
     }
+
+    @Test func providerHonoursRetryAfter() throws {
+        let clock = Mutex(Date(timeIntervalSince1970: 1_000_000))
+        let calls = Mutex(0)
+        let provider = TokenProvider(
+            configuration: OAuth2Configuration(
+                source: .endpoint(TokenEndpointConfiguration(
+                    tokenURL: "https://login.example.com/token", clientID: "c", clientSecret: .environment("PATH"),
+                    scope: nil, grant: .clientCredentials, refreshTokenFile: nil, caFile: nil, allowInsecure: false,
+                    timeout: .seconds(5))),
+                mechanism: .oauthbearer),
+            fetch: { _ throws(OAuthError) in
+                let call = calls.withLock { $0 += 1; return $0 }
+                if call == 1 { throw OAuthError(.transient, "busy", retryAfter: .seconds(30)) }
+                return OAuthToken(accessToken: "at", expiresIn: nil, refreshToken: nil)
+            },
+            now: { clock.withLock { $0 } })
+        #expect(throws: OAuthError.self) { try provider.credential() }
+        clock.withLock { $0 += 10 }
+        let waiting = try #require(throws: OAuthError.self) { try provider.credential() }
+        #expect(waiting.kind == .transient && calls.withLock { $0 } == 1)
+        clock.withLock { $0 += 21 }
+        #expect(try provider.credential() == .bearer(token: "at", mechanism: .oauthbearer))
+        #expect(calls.withLock { $0 } == 2)
+    }
 }
