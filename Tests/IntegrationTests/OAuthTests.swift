@@ -233,6 +233,74 @@ struct OAuthTests {
         #expect(!lines[0].text.contains("at-not-a-live-token"))
     }
 
+    @Test("transient token failures raise no alarm; invalid_client opens one incident per login, SMTP included")
+    func alarmsOnlyForPermanentRefusals() throws {
+        let setup = try Setup()
+        let sink = try SMTPSink(options: .init(user: "reporter@example.com", introspectionURL: setup.oauth.introspectionURL))
+        let yaml = """
+            ledger: ledger.sqlite
+            accounts:
+              - name: helpdesk
+            \(setup.accountYAML())
+            report: { from: seatmeter@example.com, recipients: [admins@example.com] }
+            smtp:
+              url: \(sink.url)
+              allow_insecure: true
+              username: reporter@example.com
+              auth: oauth2
+              token_url: \(setup.oauth.tokenURL)
+              token_ca_file: \(setup.oauth.caFile)
+              client_id: \(setup.oauth.options.clientID)
+              client_secret_file: client-secret
+              scope: smtp
+            organization: { internal_domains: [example.com] }
+            """
+        let configuration = try SeatMeterConfiguration.parse(
+            yaml: yaml, file: setup.directory.path + "/seatmeter.yaml", environment: [:])
+        let ledger = try Ledger(path: configuration.ledgerPath)
+        var engine = SyncEngine(configuration: configuration, ledger: ledger, logger: Self.quiet)
+        engine.backoff = .milliseconds(10)
+        let account = try #require(configuration.accounts.first)
+
+        try setup.oauth.control(status: 503)
+        #expect(engine.syncAccount(account).error?.contains("HTTP 503") == true)
+        #expect(try ledger.authAlarms().isEmpty)
+        #expect(try setup.oauth.stats().tokenRequests == 3, "a transient failure is retried within the cycle")
+
+        // The alarm mail cannot go out either (the SMTP token is refused too): it stays pending.
+        try setup.oauth.control(fail: "invalid_client")
+        #expect(engine.syncAccount(account).error?.contains("invalid_client") == true)
+        #expect(engine.syncAccount(account).error?.contains("invalid_client") == true)
+        var alarms = try ledger.authAlarms()
+        #expect(alarms.map(\.subject) == ["account:helpdesk"])
+        #expect(alarms.first?.needsAlert == true)
+        #expect(try sink.messages().isEmpty)
+
+        let delivery = ReportDelivery(configuration: configuration, logger: Self.quiet)
+        #expect(throws: ReportDeliveryError.self) { try delivery.deliverIfDue(asOf: Date()) }
+        #expect(try ledger.authAlarms().map(\.subject) == ["account:helpdesk", "smtp"])
+
+        // Tokens again. The account's incident closes before its alert could go out: no mail for it. The SMTP
+        // incident's alert goes out as soon as SMTP works (its token still unknown to be good), then the report, then
+        // the SMTP recovery: each once.
+        try setup.oauth.control()
+        #expect(engine.syncAccount(account).succeeded)
+        guard case .delivered = try delivery.deliverIfDue(asOf: Date()) else {
+            Issue.record("the report was not delivered")
+            return
+        }
+        alarms = try ledger.authAlarms()
+        #expect(alarms.allSatisfy { !$0.isOpen && !$0.needsAlert && !$0.needsRecovery }, "\(alarms)")
+        let subjects = try sink.messages().map { message in
+            String(decoding: message.eml, as: UTF8.self).components(separatedBy: "\r\n")
+                .first { $0.hasPrefix("Subject: ") }.map { String($0.dropFirst("Subject: ".count)) } ?? ""
+        }
+        #expect(subjects.filter { $0.hasPrefix("SeatMeter alarm: the SMTP server") }.count == 1, "\(subjects)")
+        #expect(subjects.filter { $0.hasPrefix("SeatMeter recovered: the SMTP server") }.count == 1, "\(subjects)")
+        #expect(!subjects.contains { $0.contains("account helpdesk") }, "\(subjects)")
+        #expect(subjects.count == 3, "\(subjects)")
+    }
+
     // MARK: - The daemon
 
     static func waitFor(_ timeout: Duration, _ condition: () -> Bool) async throws -> Bool {
