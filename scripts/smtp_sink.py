@@ -3,18 +3,23 @@
 
 Writes each received message to OUTDIR as NNNN.eml plus NNNN.json (envelope, EHLO name, AUTH login, TLS on/off).
 
-  smtp_sink.py --port P --outdir DIR [--tls-cert C --tls-key K] [--user U --password PW] [--ready-file F]
+  smtp_sink.py --port P --outdir DIR [--tls-cert C --tls-key K] [--user U --password PW]
+               [--introspection-url URL] [--ready-file F]
 
 With --tls-cert/--tls-key, STARTTLS is offered and required. With --user, AUTH is required (only after STARTTLS
-when TLS is on). Writes the listening port to --ready-file once it accepts connections. SIGTERM stops it.
+when TLS is on). With --introspection-url too, AUTH XOAUTH2 and OAUTHBEARER are offered besides the password
+mechanisms: the bearer token is accepted when that RFC 7662 endpoint says it is active for --user. Writes the listening port to --ready-file once it accepts connections. SIGTERM stops it.
 """
 import argparse
+import base64
 import json
 import os
 import signal
 import ssl
 import sys
 import threading
+import urllib.parse
+import urllib.request
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
@@ -53,6 +58,49 @@ class Sink:
         return "250 Message accepted for delivery"
 
 
+class BearerSink(Sink):
+    """A Sink that also takes OAuth 2.0 bearer tokens (XOAUTH2, OAUTHBEARER), checked by introspection."""
+
+    def __init__(self, outdir, user, introspection_url):
+        super().__init__(outdir)
+        self.user = user
+        self.introspection_url = introspection_url
+
+    async def auth_XOAUTH2(self, server, args):
+        return await self.bearer(server, args)
+
+    async def auth_OAUTHBEARER(self, server, args):
+        return await self.bearer(server, args)
+
+    async def bearer(self, server, args):
+        if len(args) == 2:
+            try:
+                blob = base64.b64decode(args[1], validate=True)
+            except ValueError:
+                return AuthResult(success=False)
+        else:
+            blob = await server.challenge_auth("", encode_to_b64=False)
+            if not isinstance(blob, bytes):
+                return AuthResult(success=False, handled=True)
+        fields = {}
+        for part in blob.decode(errors="replace").replace(",", "\x01").split("\x01"):
+            key, _, value = part.partition("=")
+            fields[key] = value
+        login = fields.get("user") or fields.get("a")
+        token = fields.get("auth", "")
+        if login != self.user or not token.startswith("Bearer "):
+            return AuthResult(success=False)
+        data = urllib.parse.urlencode({"token": token[len("Bearer "):]}).encode()
+        try:
+            with urllib.request.urlopen(self.introspection_url, data=data, timeout=10) as response:
+                active = json.load(response).get("active") is True
+        except OSError:
+            active = False
+        if not active:
+            return AuthResult(success=False)
+        return AuthResult(success=True, auth_data=LoginPassword(login.encode(), b""))
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--port", type=int, default=0)
@@ -61,6 +109,7 @@ def main():
     parser.add_argument("--tls-key")
     parser.add_argument("--user")
     parser.add_argument("--password")
+    parser.add_argument("--introspection-url")
     parser.add_argument("--ready-file")
     args = parser.parse_args()
     os.makedirs(args.outdir, exist_ok=True)
@@ -87,7 +136,11 @@ def main():
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
         s.close()
-    controller = Controller(Sink(args.outdir), hostname="127.0.0.1", port=port, **kwargs)
+    if args.introspection_url and args.user:
+        handler = BearerSink(args.outdir, args.user, args.introspection_url)
+    else:
+        handler = Sink(args.outdir)
+    controller = Controller(handler, hostname="127.0.0.1", port=port, **kwargs)
     controller.start()
     if args.ready_file:
         with open(args.ready_file + ".tmp", "w") as f:

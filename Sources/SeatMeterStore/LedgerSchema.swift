@@ -18,6 +18,9 @@ enum LedgerSchema {
         migrator.registerMigration("v1-ledger") { db in
             try db.execute(sql: v1)
         }
+        migrator.registerMigration("auth-alarms") { db in
+            try db.execute(sql: authAlarms)
+        }
         return migrator
     }()
 
@@ -112,6 +115,19 @@ enum LedgerSchema {
             sentAt REAL,
             rejectedRecipients TEXT NOT NULL DEFAULT '',
             error TEXT
+        );
+        """
+
+    /// OAuth2 token incidents (`Ledger+Alarms.swift`): at most one row per subject (`account:NAME` or `smtp`),
+    /// reused by the next incident; the `*SentAt` columns make the alert and the recovery mail go out once.
+    private static let authAlarms = """
+        CREATE TABLE authAlarm (
+            subject TEXT PRIMARY KEY,
+            openedAt REAL NOT NULL,
+            message TEXT NOT NULL,
+            alertSentAt REAL,
+            closedAt REAL,
+            recoverySentAt REAL
         );
         """
 }

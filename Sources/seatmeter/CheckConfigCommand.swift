@@ -19,13 +19,15 @@ struct CheckConfigCommand: ParsableCommand {
         var problems: [String] = []
         var warnings: [String] = []
         for (index, account) in configuration.accounts.enumerated() {
-            SecretCheck.check(account.password, keyPath: "accounts[\(index)]", problems: &problems, warnings: &warnings)
+            for secret in account.authentication.secrets {
+                SecretCheck.check(secret.source, keyPath: "accounts[\(index)]", problems: &problems, warnings: &warnings)
+            }
             if let ca = account.caFile, !FileManager.default.isReadableFile(atPath: ca) {
                 problems.append("accounts[\(index)].ca_file: cannot read \(ca)")
             }
         }
-        if let smtp = configuration.smtp, let password = smtp.password {
-            SecretCheck.check(password, keyPath: "smtp", problems: &problems, warnings: &warnings)
+        for secret in configuration.smtp?.authentication?.secrets ?? [] {
+            SecretCheck.check(secret.source, keyPath: "smtp", problems: &problems, warnings: &warnings)
         }
         for file in [configuration.organization.agentsFile, configuration.organization.aliasesFile].compactMap({ $0 })
         where !FileManager.default.isReadableFile(atPath: file) {

@@ -59,7 +59,7 @@ struct IMAPEndpointTests {
     @Test("bad credentials and timeouts are rejected")
     func badFields() {
         var value = endpoint("imaps://mail.example.com")
-        value.password = "line\r\nA1 LOGOUT"
+        value.credential = .password("line\r\nA1 LOGOUT")
         #expect(throws: IMAPError.self) { try value.validate() }
         value = endpoint("imaps://mail.example.com")
         value.username = ""

@@ -15,11 +15,18 @@ package final class DovecotServer {
         package var tls: Bool
         package var user: String
         package var password: String
+        /// An RFC 7662 introspection URL (`http://127.0.0.1:PORT/introspect`): adds Dovecot's `oauth2` passdb for
+        /// the XOAUTH2 and OAUTHBEARER mechanisms (`introspection_mode = post`), beside the password login.
+        package var oauth2IntrospectionURL: String?
 
-        package init(tls: Bool = true, user: String = "helpdesk", password: String = "correct horse 7") {
+        package init(
+            tls: Bool = true, user: String = "helpdesk", password: String = "correct horse 7",
+            oauth2IntrospectionURL: String? = nil
+        ) {
             self.tls = tls
             self.user = user
             self.password = password
+            self.oauth2IntrospectionURL = oauth2IntrospectionURL
         }
     }
 
@@ -96,7 +103,7 @@ package final class DovecotServer {
             log_path = \(root)/log/dovecot.log
             verbose_proctitle = yes
             disable_plaintext_auth = no
-            auth_mechanisms = plain login
+            auth_mechanisms = plain login\(options.oauth2IntrospectionURL == nil ? "" : " xoauth2 oauthbearer")
             auth_failure_delay = 0
             first_valid_uid = 1
             mail_location = maildir:~/Maildir
@@ -106,6 +113,7 @@ package final class DovecotServer {
             passdb {
               driver = passwd-file
               args = scheme=PLAIN username_format=%u \(root)/passwd
+            \(options.oauth2IntrospectionURL == nil ? "" : "  mechanisms = plain login")
             }
             userdb {
               driver = passwd-file
@@ -113,6 +121,25 @@ package final class DovecotServer {
             }
 
             """
+        if let introspection = options.oauth2IntrospectionURL {
+            try """
+                introspection_mode = post
+                introspection_url = \(introspection)
+                username_attribute = username
+                active_attribute = active
+                active_value = true
+                force_introspection = yes
+
+                """.write(toFile: root + "/dovecot-oauth2.conf.ext", atomically: true, encoding: .utf8)
+            config += """
+                passdb {
+                  driver = oauth2
+                  mechanisms = xoauth2 oauthbearer
+                  args = \(root)/dovecot-oauth2.conf.ext
+                }
+
+                """
+        }
         if let certificate {
             config += """
                 ssl = yes

@@ -15,11 +15,17 @@ package final class SMTPSink {
         /// AUTH required (after STARTTLS when ``tls`` is on) with this user and password; nil: no AUTH.
         package var user: String?
         package var password: String
+        /// With ``user``: also accept OAuth 2.0 bearer tokens (AUTH XOAUTH2 and OAUTHBEARER) that this RFC 7662
+        /// endpoint (an ``OAuthServer``'s ``OAuthServer/introspectionURL``) says are active.
+        package var introspectionURL: String?
 
-        package init(tls: Bool = false, user: String? = nil, password: String = "sink secret 9") {
+        package init(
+            tls: Bool = false, user: String? = nil, password: String = "sink secret 9", introspectionURL: String? = nil
+        ) {
             self.tls = tls
             self.user = user
             self.password = password
+            self.introspectionURL = introspectionURL
         }
     }
 
@@ -98,29 +104,16 @@ package final class SMTPSink {
             caFile = nil
         }
         if let user = options.user { arguments += ["--user", user, "--password", options.password] }
+        if let introspection = options.introspectionURL { arguments += ["--introspection-url", introspection] }
         let requestedPort = try TestPorts.pickFree()
         arguments += ["--port", String(requestedPort)]
         process = try ManagedProcess(executable: python, arguments: arguments, logPath: directory.path + "/sink.log")
 
-        let readyPath = directory.path + "/ready"
-        let clock = ContinuousClock()
-        let deadline = clock.now.advanced(by: .seconds(20))
-        while !FileManager.default.fileExists(atPath: readyPath) {
-            guard process.isRunning else {
-                throw TestServerError("the SMTP sink exited (status \(process.exitStatus)): \(process.log)")
-            }
-            guard clock.now < deadline else {
-                process.stop()
-                throw TestServerError("the SMTP sink did not get ready within 20 s: \(process.log)")
-            }
-            usleep(20_000)
-        }
-        let written = (try? String(contentsOfFile: readyPath, encoding: .utf8))?
-            .trimmingCharacters(in: .whitespacesAndNewlines)
-        guard let written, let port = Int(written), port == requestedPort else {
+        let written = try process.waitForReadyFile(directory.path + "/ready", name: "the SMTP sink")
+        guard let port = Int(written), port == requestedPort else {
             process.stop()
             throw TestServerError(
-                "the SMTP sink wrote \"\(written ?? "nothing")\" to its ready file, expected "
+                "the SMTP sink wrote \"\(written)\" to its ready file, expected "
                     + "\(requestedPort)"
             )
         }

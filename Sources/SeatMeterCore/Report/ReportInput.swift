@@ -72,6 +72,21 @@ package struct FolderFreshness: Sendable, Hashable {
     }
 }
 
+/// An open authentication incident: an OAuth2 token refused for good (see the daemon's `AuthAlarms`).
+package struct AuthAlarm: Sendable, Hashable {
+    /// `account:NAME` or `smtp`.
+    package var subject: String
+    package var since: Date
+    /// What failed; never a token or secret.
+    package var message: String
+
+    package init(subject: String, since: Date, message: String) {
+        self.subject = subject
+        self.since = since
+        self.message = message
+    }
+}
+
 /// What the ledger knows about its own health.
 package struct DataQualityInput: Sendable, Hashable {
     package var folders: [FolderFreshness]
@@ -81,15 +96,18 @@ package struct DataQualityInput: Sendable, Hashable {
     package var messagesIngested: Int
     /// Messages whose headers had parse defects.
     package var messagesWithDefects: Int
+    /// Open authentication incidents: warned about first.
+    package var authAlarms: [AuthAlarm]
 
     package init(
         folders: [FolderFreshness] = [], pollInterval: TimeInterval = 0, messagesIngested: Int = 0,
-        messagesWithDefects: Int = 0
+        messagesWithDefects: Int = 0, authAlarms: [AuthAlarm] = []
     ) {
         self.folders = folders
         self.pollInterval = pollInterval
         self.messagesIngested = messagesIngested
         self.messagesWithDefects = messagesWithDefects
+        self.authAlarms = authAlarms
     }
 }
 

@@ -206,6 +206,16 @@ extension ReportRendering {
                         .object(quality.excludedByReason.map { ($0.kind.rawValue, .int($0.addresses)) })
                     ),
                     ("first_message", date(quality.firstMessage)), ("last_message", date(quality.lastMessage)),
+                    (
+                        "auth_alarms",
+                        .array(
+                            quality.authAlarms.map { alarm in
+                                .object([
+                                    ("subject", .string(alarm.subject)), ("since", date(alarm.since)),
+                                    ("message", .string(alarm.message)),
+                                ])
+                            })
+                    ),
                 ])
             ),
             ("people", .array(report.people.map { person(json: $0, format: format) })),

@@ -291,12 +291,16 @@ extension SeatReport {
             messagesWithDefects: input.dataQuality.messagesWithDefects,
             messagesInLicenceWindow: current.messagesConsidered, undatedMessages: current.undatedMessagesSkipped,
             excludedByReason: excluded, firstMessage: history.dateRange?.lowerBound,
-            lastMessage: history.dateRange?.upperBound)
+            lastMessage: history.dateRange?.upperBound, authAlarms: input.dataQuality.authAlarms)
     }
 
     static func syncWarnings(_ quality: DataQuality, asOf: Date, timeZone: TimeZone) -> [String] {
         let format = ReportFormatting(timeZone: timeZone)
-        var warnings: [String] = []
+        // Alarms first: they mean mail is not being read at all.
+        var warnings = quality.authAlarms.map { alarm in
+            "Authentication alarm since \(format.minute(alarm.since)): \(alarm.message). Until the credential is "
+                + "renewed no mail is read for it and its counts go stale (see the README, \"OAuth2 mailboxes\")."
+        }
         for folder in quality.folders {
             let name = "\(folder.account)/\(folder.folder)"
             if folder.stale {

@@ -341,12 +341,15 @@ package struct DataQuality: Sendable, Hashable {
     /// The first and last message date in the report's input.
     package var firstMessage: Date?
     package var lastMessage: Date?
+    /// Open authentication incidents (OAuth2 tokens refused): mail of those accounts is not being read.
+    package var authAlarms: [AuthAlarm]
 
     package init(
         folders: [FolderStatus], staleAfter: TimeInterval, messagesIngested: Int, messagesWithDefects: Int,
         messagesInLicenceWindow: Int, undatedMessages: Int, excludedByReason: [ExcludedCount], firstMessage: Date?,
-        lastMessage: Date?
+        lastMessage: Date?, authAlarms: [AuthAlarm] = []
     ) {
+        self.authAlarms = authAlarms
         self.folders = folders
         self.staleAfter = staleAfter
         self.messagesIngested = messagesIngested

@@ -182,6 +182,13 @@ final class CurlEasyHandle {
         return .transferred(received)
     }
 
+    /// A `long` transfer info after `perform` (`CURLINFO_RESPONSE_CODE`, ...).
+    func info(_ info: CURLINFO, file: String = #fileID, line: Int = #line) throws(CurlError) -> Int {
+        var value = 0
+        try check(seatmeter_curl_easy_getinfo_long(handle, info, &value), file: file, line: line)
+        return value
+    }
+
     // MARK: - Errors
 
     /// Turns a `CURLcode` into a thrown ``CurlError`` with the error-buffer text and the OS errno.

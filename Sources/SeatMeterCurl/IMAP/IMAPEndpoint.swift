@@ -6,15 +6,16 @@
 /// - `imap://` without any TLS only when ``allowInsecure`` is set **and** the host is loopback (127.0.0.0/8, ::1,
 ///   localhost). ``allowInsecure`` with any other host is rejected, whatever the scheme.
 ///
-/// Credentials go to libcurl through `CURLOPT_USERNAME`/`CURLOPT_PASSWORD`, never in the URL, and ``description``
-/// never shows the password.
+/// Credentials go to libcurl through `CURLOPT_USERNAME` and `CURLOPT_PASSWORD` or `CURLOPT_XOAUTH2_BEARER`, never
+/// in the URL, and ``description`` never shows the password or token.
 package struct IMAPEndpoint: Sendable, Hashable, CustomStringConvertible, CustomDebugStringConvertible,
     CustomReflectable
 {
     /// `imap://host[:port]` or `imaps://host[:port]`, with nothing else (no user info, path or query).
     package var url: String
     package var username: String
-    package var password: String
+    /// A password, or an OAuth 2.0 access token with its SASL mechanism.
+    package var credential: MailCredential
     /// A PEM file of CA certificates to trust instead of the system store (`CURLOPT_CAINFO`).
     package var caFile: String?
     /// libcurl's `CURLOPT_PINNEDPUBLICKEY`: `sha256//base64[;sha256//...]` or a PEM/DER public key file.
@@ -30,9 +31,20 @@ package struct IMAPEndpoint: Sendable, Hashable, CustomStringConvertible, Custom
         url: String, username: String, password: String, caFile: String? = nil, pinnedPublicKey: String? = nil,
         allowInsecure: Bool = false, connectTimeout: Duration = .seconds(30), idleTimeout: Duration = .seconds(60)
     ) {
+        self.init(
+            url: url, username: username, credential: .password(password), caFile: caFile,
+            pinnedPublicKey: pinnedPublicKey, allowInsecure: allowInsecure, connectTimeout: connectTimeout,
+            idleTimeout: idleTimeout)
+    }
+
+    package init(
+        url: String, username: String, credential: MailCredential, caFile: String? = nil,
+        pinnedPublicKey: String? = nil, allowInsecure: Bool = false, connectTimeout: Duration = .seconds(30),
+        idleTimeout: Duration = .seconds(60)
+    ) {
         self.url = url
         self.username = username
-        self.password = password
+        self.credential = credential
         self.caFile = caFile
         self.pinnedPublicKey = pinnedPublicKey
         self.allowInsecure = allowInsecure
@@ -48,7 +60,7 @@ package struct IMAPEndpoint: Sendable, Hashable, CustomStringConvertible, Custom
     }
 
     package var description: String {
-        "IMAPEndpoint(url: \(url), username: \(username), password: <redacted>, caFile: \(caFile ?? "nil"), "
+        "IMAPEndpoint(url: \(url), username: \(username), credential: \(credential), caFile: \(caFile ?? "nil"), "
             + "pinnedPublicKey: \(pinnedPublicKey ?? "nil"), allowInsecure: \(allowInsecure), "
             + "connectTimeout: \(connectTimeout), idleTimeout: \(idleTimeout))"
     }
@@ -56,7 +68,9 @@ package struct IMAPEndpoint: Sendable, Hashable, CustomStringConvertible, Custom
     package var debugDescription: String { description }
 
     package var customMirror: Mirror {
-        Mirror(self, children: ["url": url, "username": username, "password": "<redacted>"], displayStyle: .struct)
+        Mirror(
+            self, children: ["url": url, "username": username, "credential": credential.description],
+            displayStyle: .struct)
     }
 }
 
@@ -89,7 +103,7 @@ extension IMAPEndpoint {
         } catch {
             throw IMAPError(.insecureConfiguration, error.message)
         }
-        for (name, value) in [("username", username), ("password", password)]
+        for (name, value) in [("username", username), (credential.kind, credential.secret)]
         where EndpointField.hasNULOrLineBreak(value) {
             throw IMAPError(.insecureConfiguration, "the \(name) contains a NUL or line-break character")
         }

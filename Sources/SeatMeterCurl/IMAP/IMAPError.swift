@@ -53,10 +53,10 @@ extension IMAPError {
     /// Maps a libcurl failure during connect/TLS/login (or a later send/receive) to an ``IMAPError``.
     ///
     /// - SeeAlso: LIBCURL-IMAP.md, "libcurl error codes seen".
-    init(connecting error: CurlError, to host: String) {
+    init(connecting error: CurlError, to host: String, credential: MailCredential? = nil) {
         switch error.code {
         case .loginDenied:
-            self.init(.authenticationFailed, "the server at \(host) rejected the user name or password",
+            self.init(.authenticationFailed, "the server at \(host) rejected the user name or \(credential?.kind ?? "password")",
                       curlError: error)
         case .couldntResolveHost:
             self.init(.connectionFailed, "cannot resolve the host name \(host)", curlError: error)

@@ -70,7 +70,7 @@ package final class IMAPSession {
             try handle.perform()
             socket = try handle.activeSocket()
         } catch {
-            throw IMAPError(connecting: error, to: resolved.host)
+            throw IMAPError(connecting: error, to: resolved.host, credential: endpoint.credential)
         }
         connection = CurlConnection(handle: handle, socket: socket,
                                     idleTimeoutMilliseconds: resolved.idleTimeoutMilliseconds, host: resolved.host)
@@ -85,8 +85,7 @@ package final class IMAPSession {
         try handle.setOption(CURLOPT_URL, resolved.url)
         try handle.setOption(CURLOPT_PROTOCOLS_STR, "imap,imaps")
         // Credentials through options, never in the URL (which could end up in a log).
-        try handle.setOption(CURLOPT_USERNAME, endpoint.username)
-        try handle.setOption(CURLOPT_PASSWORD, endpoint.password)
+        try handle.setCredential(username: endpoint.username, endpoint.credential)
         try handle.setOption(CURLOPT_CONNECT_ONLY, 1)
         try handle.setOption(CURLOPT_CONNECTTIMEOUT_MS, resolved.connectTimeoutMilliseconds)
         // Bounds each server reply libcurl itself waits for (login; the LOGOUT it may try in curl_easy_cleanup).

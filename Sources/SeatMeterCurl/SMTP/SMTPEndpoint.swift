@@ -9,16 +9,17 @@ internal import Glibc
 /// - `smtp://` without TLS only when ``allowInsecure`` is set **and** the host is loopback (127.0.0.0/8, ::1,
 ///   localhost). ``allowInsecure`` with any other host is rejected, whatever the scheme.
 ///
-/// Credentials go to libcurl through `CURLOPT_USERNAME`/`CURLOPT_PASSWORD`, never in the URL; ``description``
-/// never shows the password.
+/// Credentials go to libcurl through `CURLOPT_USERNAME` and `CURLOPT_PASSWORD` or `CURLOPT_XOAUTH2_BEARER`, never
+/// in the URL; ``description`` never shows the password or token.
 package struct SMTPEndpoint: Sendable, Hashable, CustomStringConvertible, CustomDebugStringConvertible,
     CustomReflectable
 {
     /// `smtp://host[:port]` or `smtps://host[:port]`, nothing else (no user info, path or query).
     package var url: String
-    /// AUTH user; nil sends without AUTH. Both or neither of username and password.
+    /// AUTH user; nil sends without AUTH. Both or neither of username and credential.
     package var username: String?
-    package var password: String?
+    /// A password, or an OAuth 2.0 access token with its SASL mechanism.
+    package var credential: MailCredential?
     /// A PEM file of CA certificates to trust instead of the system store (`CURLOPT_CAINFO`).
     package var caFile: String?
     /// Plain SMTP without TLS; only accepted for a loopback host.
@@ -38,9 +39,23 @@ package struct SMTPEndpoint: Sendable, Hashable, CustomStringConvertible, Custom
         timeout: Duration = .seconds(30),
         ehloName: String? = nil
     ) {
+        self.init(
+            url: url, username: username, credential: password.map { .password($0) }, caFile: caFile,
+            allowInsecure: allowInsecure, timeout: timeout, ehloName: ehloName)
+    }
+
+    package init(
+        url: String,
+        username: String?,
+        credential: MailCredential?,
+        caFile: String? = nil,
+        allowInsecure: Bool = false,
+        timeout: Duration = .seconds(30),
+        ehloName: String? = nil
+    ) {
         self.url = url
         self.username = username
-        self.password = password
+        self.credential = credential
         self.caFile = caFile
         self.allowInsecure = allowInsecure
         self.timeout = timeout
@@ -55,7 +70,7 @@ package struct SMTPEndpoint: Sendable, Hashable, CustomStringConvertible, Custom
     }
 
     package var description: String {
-        "SMTPEndpoint(url: \(url), username: \(username ?? "nil"), password: \(password == nil ? "nil" : "<redacted>"), "
+        "SMTPEndpoint(url: \(url), username: \(username ?? "nil"), credential: \(credential?.description ?? "nil"), "
             + "caFile: \(caFile ?? "nil"), allowInsecure: \(allowInsecure), timeout: \(timeout), "
             + "ehloName: \(ehloName ?? "nil"))"
     }
@@ -66,7 +81,7 @@ package struct SMTPEndpoint: Sendable, Hashable, CustomStringConvertible, Custom
         Mirror(
             self,
             children: [
-                "url": url, "username": username ?? "nil", "password": password == nil ? "nil" : "<redacted>",
+                "url": url, "username": username ?? "nil", "credential": credential?.description ?? "nil",
                 "caFile": caFile ?? "nil", "allowInsecure": allowInsecure,
             ],
             displayStyle: .struct
@@ -102,11 +117,11 @@ extension SMTPEndpoint {
         } catch {
             throw SMTPError(.insecureConfiguration, error.message)
         }
-        switch (username, password) {
+        switch (username, credential) {
         case (nil, nil): break
-        case (let user?, let password?):
+        case (let user?, let credential?):
             if user.isEmpty { throw SMTPError(.insecureConfiguration, "the SMTP username is empty") }
-            for (name, value) in [("username", user), ("password", password)]
+            for (name, value) in [("username", user), (credential.kind, credential.secret)]
             where EndpointField.hasNULOrLineBreak(value) {
                 throw SMTPError(.insecureConfiguration, "the SMTP \(name) contains a NUL or line-break character")
             }

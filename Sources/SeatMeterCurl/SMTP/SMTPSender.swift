@@ -57,7 +57,8 @@ package struct SMTPSender: Sendable {
         do {
             try transfer.perform()
         } catch {
-            throw Self.failure(error, transfer: transfer, host: resolved.host, from: from, recipients: recipients)
+            throw Self.failure(error, transfer: transfer, host: resolved.host, from: from, recipients: recipients,
+                               credentialKind: endpoint.credential?.kind)
         }
         let replies = transfer.transcript.recipientReplies
         var accepted: [String] = []
@@ -89,7 +90,9 @@ package struct SMTPSender: Sendable {
         do {
             try probe.perform()
         } catch {
-            throw Self.failure(error, transfer: probe, host: resolved.host, from: "", recipients: [])
+            throw Self.failure(
+                error, transfer: probe, host: resolved.host, from: "", recipients: [],
+                credentialKind: endpoint.credential?.kind)
         }
     }
 
@@ -103,9 +106,8 @@ package struct SMTPSender: Sendable {
         try transfer.setOption(CURLOPT_URL, resolved.url)
         try transfer.setOption(CURLOPT_PROTOCOLS_STR, "smtp,smtps")
         // Credentials through options, never in the URL (which could end up in a log).
-        if let username = endpoint.username, let password = endpoint.password {
-            try transfer.setOption(CURLOPT_USERNAME, username)
-            try transfer.setOption(CURLOPT_PASSWORD, password)
+        if let username = endpoint.username, let credential = endpoint.credential {
+            try transfer.setCredential(username: username, credential)
         }
         try transfer.setOption(CURLOPT_MAIL_FROM, "<\(from)>")
         try transfer.setRecipients(recipients.map { "<\($0)>" })
@@ -130,7 +132,8 @@ package struct SMTPSender: Sendable {
         transfer: SMTPTransfer,
         host: String,
         from: String,
-        recipients: [String]
+        recipients: [String],
+        credentialKind: String? = nil
     ) -> SMTPError {
         let transcript = transfer.transcript
         // (libcurl QUITs after a failure, so the outstanding command is no guide here.)
@@ -143,7 +146,7 @@ package struct SMTPSender: Sendable {
         case .loginDenied:
             return SMTPError(
                 .authenticationFailed,
-                "the SMTP server at \(host) rejected the user name or password",
+                "the SMTP server at \(host) rejected the user name or \(credentialKind ?? "password")",
                 reply: last?.command == .auth ? last?.reply : nil,
                 curlError: error
             )

@@ -39,6 +39,13 @@ final class SMTPTransfer {
         try handle.setTLS(security, caFile: caFile, file: file, line: line)
     }
 
+    /// `CURLOPT_USERNAME` and the password or bearer token (see ``MailCredential``).
+    func setCredential(username: String, _ credential: MailCredential, file: String = #fileID, line: Int = #line)
+        throws(CurlError)
+    {
+        try handle.setCredential(username: username, credential, file: file, line: line)
+    }
+
     /// `CURLOPT_MAIL_RCPT`: one entry per recipient, in order (the transcript relies on that order).
     func setRecipients(_ recipients: [String], file: String = #fileID, line: Int = #line) throws(CurlError) {
         try handle.setOption(CURLOPT_MAIL_RCPT, recipients, file: file, line: line)

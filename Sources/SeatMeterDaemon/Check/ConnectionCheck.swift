@@ -1,4 +1,5 @@
 import Foundation
+package import Logging
 import SeatMeterCurl
 
 /// `seatmeter check-config --connect`: logs in to every IMAP account (and examines its folders, read-only) and to
@@ -10,9 +11,12 @@ package struct ConnectionCheck: Sendable {
     }
 
     package var configuration: SeatMeterConfiguration
+    /// Where token warnings go (never a token).
+    package var logger: Logger
 
-    package init(configuration: SeatMeterConfiguration) {
+    package init(configuration: SeatMeterConfiguration, logger: Logger = Logger(label: "seatmeter.check")) {
         self.configuration = configuration
+        self.logger = logger
     }
 
     /// One line per account and per SMTP server. Blocking (libcurl): call off the cooperative pool.
@@ -23,13 +27,11 @@ package struct ConnectionCheck: Sendable {
     }
 
     private func check(_ account: AccountConfiguration) -> Line {
-        let name = "IMAP account \(account.name) (\(account.url), user \(account.username), auth password)"
+        let name = "IMAP account \(account.name) (\(account.url), user \(account.username), "
+            + "auth \(account.authentication.summary))"
+        let token = account.authentication.isOAuth2 ? "token obtained and accepted; " : ""
         do {
-            let endpoint = IMAPEndpoint(
-                url: account.url, username: account.username, password: try account.password.read(),
-                caFile: account.caFile, pinnedPublicKey: account.pinnedPublicKey, allowInsecure: account.allowInsecure,
-                connectTimeout: account.timeout, idleTimeout: account.timeout)
-            let session = try IMAPSession(endpoint: endpoint)
+            let session = try account.openSession(alarms: nil, logger: logger)
             defer { session.logout() }
             var folders: [String] = []
             var problems: [String] = []
@@ -42,26 +44,33 @@ package struct ConnectionCheck: Sendable {
                 }
             }
             if !problems.isEmpty {
-                return Line(ok: false, text: "\(name): logged in, but " + problems.joined(separator: "; "))
+                return Line(ok: false, text: "\(name): \(token)logged in, but " + problems.joined(separator: "; "))
             }
-            return Line(ok: true, text: "\(name): logged in; " + folders.joined(separator: ", "))
-        } catch let error as ConfigurationError {
-            return Line(ok: false, text: "\(name): \(error.message)")
+            return Line(ok: true, text: "\(name): \(token)logged in; " + folders.joined(separator: ", "))
+        } catch let error as MailLoginError {
+            return Line(ok: false, text: "\(name): \(error)")
+        } catch let error as IMAPError where error.kind == .authenticationFailed && !token.isEmpty {
+            return Line(ok: false, text: "\(name): token obtained but rejected by the server: \(error)")
         } catch {
             return Line(ok: false, text: "\(name): \(error)")
         }
     }
 
     private func check(_ smtp: SMTPConfiguration) -> Line {
-        let name = "SMTP server \(smtp.url)" + (smtp.username.map { " (user \($0))" } ?? "")
+        let name = "SMTP server \(smtp.url)" + (smtp.username.map { " (user \($0)" } ?? "")
+            + (smtp.authentication.map { ", auth \($0.summary))" } ?? (smtp.username == nil ? "" : ")"))
+        let oauth = smtp.authentication?.isOAuth2 ?? false
         do {
-            let endpoint = SMTPEndpoint(
-                url: smtp.url, username: smtp.username, password: try smtp.password?.read(), caFile: smtp.caFile,
-                allowInsecure: smtp.allowInsecure)
-            try SMTPSender(endpoint: endpoint).verifyConnection()
-            return Line(ok: true, text: "\(name): connected" + (smtp.username == nil ? "" : " and logged in"))
-        } catch let error as ConfigurationError {
-            return Line(ok: false, text: "\(name): \(error.message)")
+            try smtp.withEndpoint(alarms: nil, logger: logger) { endpoint in
+                try SMTPSender(endpoint: endpoint).verifyConnection()
+            }
+            return Line(
+                ok: true,
+                text: "\(name): connected" + (smtp.username == nil ? "" : (oauth ? ", token obtained and accepted" : " and logged in")))
+        } catch let error as MailLoginError {
+            return Line(ok: false, text: "\(name): \(error)")
+        } catch let error as SMTPError where error.kind == .authenticationFailed && oauth {
+            return Line(ok: false, text: "\(name): token obtained but rejected by the server: \(error)")
         } catch {
             return Line(ok: false, text: "\(name): \(error)")
         }

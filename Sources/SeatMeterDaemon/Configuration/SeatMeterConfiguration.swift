@@ -18,7 +18,7 @@ package struct SeatMeterConfiguration: Sendable {
 }
 
 /// Where a secret comes from: a file (systemd credentials) or an environment variable. Never inline.
-package enum SecretSource: Sendable, Equatable {
+package enum SecretSource: Sendable, Hashable {
     case file(String)
     case environment(String)
 
@@ -55,7 +55,8 @@ package struct AccountConfiguration: Sendable {
     package var name: String
     package var url: String
     package var username: String
-    package var password: SecretSource
+    /// `auth` with its keys: a password, or OAuth 2.0.
+    package var authentication: MailAuthentication
     package var caFile: String?
     package var pinnedPublicKey: String?
     package var allowInsecure: Bool
@@ -65,6 +66,11 @@ package struct AccountConfiguration: Sendable {
     package var timeout: Duration
 
     package var host: String { URLComponents(string: url)?.host ?? "" }
+
+    /// The password source with `auth: password`.
+    package var password: SecretSource? {
+        if case .password(let source) = authentication { source } else { nil }
+    }
 }
 
 /// `organization:`: who is who.
@@ -115,9 +121,15 @@ package struct ReportConfiguration: Sendable {
 package struct SMTPConfiguration: Sendable {
     package var url: String
     package var username: String?
-    package var password: SecretSource?
+    /// nil: no AUTH.
+    package var authentication: MailAuthentication?
     package var caFile: String?
     package var allowInsecure: Bool
+
+    /// The password source with `auth: password`.
+    package var password: SecretSource? {
+        if case .password(let source)? = authentication { source } else { nil }
+    }
 }
 
 // MARK: - Loading
@@ -142,10 +154,11 @@ extension SeatMeterConfiguration {
     ) throws(ConfigurationError) -> SeatMeterConfiguration {
         var root = try YAMLReader.document(yaml)
         let directory = (file as NSString).deletingLastPathComponent
-        let paths = PathResolver(directory: directory, credentialsDirectory: environment["CREDENTIALS_DIRECTORY"])
-
-        let defaultLedger = environment["STATE_DIRECTORY"].map { ($0.split(separator: ":").first.map(String.init) ?? $0) + "/seatmeter.sqlite" }
-            ?? directory + "/seatmeter.sqlite"
+        let stateDirectory = environment["STATE_DIRECTORY"].map { $0.split(separator: ":").first.map(String.init) ?? $0 }
+        let paths = PathResolver(
+            directory: directory, credentialsDirectory: environment["CREDENTIALS_DIRECTORY"],
+            stateDirectory: stateDirectory)
+        let defaultLedger = stateDirectory.map { $0 + "/seatmeter.sqlite" } ?? directory + "/seatmeter.sqlite"
         let ledger = try root.string("ledger").map { paths.file($0) } ?? defaultLedger
         let logLevel = try root.string("log_level") ?? "info"
         let levels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
@@ -200,13 +213,6 @@ extension SeatMeterConfiguration {
                 keyPath: reader.keyPath("url"), message: "give the folders under folders:, not in the URL")
         }
         let username = try reader.requiredString("username")
-        let password = try secret(&reader, paths: paths, required: true)
-        let auth = try reader.string("auth") ?? "password"
-        guard auth == "password" else {
-            throw ConfigurationError(
-                keyPath: reader.keyPath("auth"),
-                message: auth == "oauth2" ? "oauth2 is not supported by this version yet; use password" : "expected password")
-        }
         let caFile = try reader.string("ca_file").map { paths.file($0) }
         let pinned = try reader.string("pinned_public_key")
         if let pinned, !pinned.hasPrefix("sha256//") {
@@ -233,34 +239,45 @@ extension SeatMeterConfiguration {
         guard timeout > .zero else {
             throw ConfigurationError(keyPath: reader.keyPath("timeout"), message: "must be greater than 0")
         }
+        let authentication = try authentication(
+            &reader, paths: paths, required: true, allowInsecure: allowInsecure, timeout: timeout)
         try reader.rejectUnknownKeys()
-        guard let password else { throw ConfigurationError(keyPath: reader.path, message: "unreachable") }
+        guard let authentication else { throw ConfigurationError(keyPath: reader.path, message: "unreachable") }
         return AccountConfiguration(
-            name: name, url: url, username: username, password: password, caFile: caFile, pinnedPublicKey: pinned,
+            name: name, url: url, username: username, authentication: authentication, caFile: caFile, pinnedPublicKey: pinned,
             allowInsecure: allowInsecure, incomingFolders: incoming, outgoingFolders: outgoing, pollInterval: poll,
             timeout: timeout)
     }
 
-    private static func secret(_ reader: inout YAMLReader, paths: PathResolver, required: Bool)
+    /// `password_file` / `password_env`.
+    static func secret(_ reader: inout YAMLReader, paths: PathResolver, required: Bool)
         throws(ConfigurationError) -> SecretSource?
     {
-        let file = try reader.string("password_file")
-        let env = try reader.string("password_env")
-        if reader.node("password") != nil {
+        try secret(&reader, named: "password", paths: paths, required: required)
+    }
+
+    /// `<name>_file` / `<name>_env` (one of them; never `<name>` itself).
+    static func secret(_ reader: inout YAMLReader, named name: String, paths: PathResolver, required: Bool)
+        throws(ConfigurationError) -> SecretSource?
+    {
+        let file = try reader.string("\(name)_file")
+        let env = try reader.string("\(name)_env")
+        if reader.node(name) != nil {
             throw ConfigurationError(
-                keyPath: reader.keyPath("password"),
-                message: "passwords are never written in the configuration; use password_file or password_env")
+                keyPath: reader.keyPath(name),
+                message: "\(name == "password" ? "passwords" : "secrets") are never written in the configuration; "
+                    + "use \(name)_file or \(name)_env")
         }
         switch (file, env) {
         case (let file?, nil): return .file(paths.secret(file))
         case (nil, let env?): return .environment(env)
         case (nil, nil):
             if required {
-                throw ConfigurationError(keyPath: reader.path, message: "needs password_file or password_env")
+                throw ConfigurationError(keyPath: reader.path, message: "needs \(name)_file or \(name)_env")
             }
             return nil
         case (_?, _?):
-            throw ConfigurationError(keyPath: reader.path, message: "give password_file or password_env, not both")
+            throw ConfigurationError(keyPath: reader.path, message: "give \(name)_file or \(name)_env, not both")
         }
     }
 
@@ -360,7 +377,6 @@ extension SeatMeterConfiguration {
                 keyPath: reader.keyPath("url"), message: "expected smtps://host[:port] or smtp://host[:port]")
         }
         let username = try reader.string("username")
-        let password = try secret(&reader, paths: paths, required: username != nil)
         let caFile = try reader.string("ca_file").map { paths.file($0) }
         let allowInsecure = try reader.bool("allow_insecure") ?? false
         if allowInsecure && !Loopback.isLoopback(host: host) {
@@ -368,9 +384,14 @@ extension SeatMeterConfiguration {
                 keyPath: reader.keyPath("allow_insecure"),
                 message: "plain SMTP without TLS is only allowed to loopback hosts, not \(host)")
         }
+        let authentication = try authentication(
+            &reader, paths: paths, required: username != nil, allowInsecure: allowInsecure, timeout: .seconds(30))
+        if username == nil, case .oauth2? = authentication {
+            throw ConfigurationError(keyPath: reader.keyPath("username"), message: "is required with auth: oauth2")
+        }
         try reader.rejectUnknownKeys()
         return SMTPConfiguration(
-            url: url, username: username, password: password, caFile: caFile, allowInsecure: allowInsecure)
+            url: url, username: username, authentication: authentication, caFile: caFile, allowInsecure: allowInsecure)
     }
 }
 
@@ -378,6 +399,7 @@ extension SeatMeterConfiguration {
 struct PathResolver {
     var directory: String
     var credentialsDirectory: String?
+    var stateDirectory: String?
 
     func file(_ path: String) -> String {
         path.hasPrefix("/") ? path : (directory as NSString).appendingPathComponent(path)
@@ -388,6 +410,16 @@ struct PathResolver {
         if path.hasPrefix("/") { return path }
         if let credentialsDirectory, !credentialsDirectory.isEmpty {
             return (credentialsDirectory as NSString).appendingPathComponent(path)
+        }
+        return file(path)
+    }
+
+    /// Files SeatMeter writes (a rotated refresh token): relative names resolve against `$STATE_DIRECTORY` when
+    /// systemd sets it (credentials directories are read-only), else against the configuration's directory.
+    func state(_ path: String) -> String {
+        if path.hasPrefix("/") { return path }
+        if let stateDirectory, !stateDirectory.isEmpty {
+            return (stateDirectory as NSString).appendingPathComponent(path)
         }
         return file(path)
     }

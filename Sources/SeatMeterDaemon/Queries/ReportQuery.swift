@@ -33,13 +33,16 @@ package struct ReportQuery: Sendable {
                 account: row.account, folder: row.folder, role: row.role ?? .incoming,
                 lastSuccessfulSync: row.lastSuccessAt, messages: row.messageCount, lastError: row.lastError)
         }
+        let alarms = try ledger.authAlarms().filter(\.isOpen).map {
+            AuthAlarm(subject: $0.subject, since: $0.openedAt, message: $0.message)
+        }
         let poll = configuration.accounts.map { Double($0.pollInterval.components.seconds) }.min() ?? 300
         let input = ReportInput(
             asOf: asOf, timeZone: timeZone, observations: observations, rules: rules, licensing: licensing,
             onBehalfThreshold: configuration.organization.onBehalfThreshold,
             dataQuality: DataQualityInput(
                 folders: folders, pollInterval: poll, messagesIngested: stats.messages,
-                messagesWithDefects: stats.messagesWithDefects))
+                messagesWithDefects: stats.messagesWithDefects, authAlarms: alarms))
         return try SeatReport(input)
     }
 }

@@ -70,13 +70,11 @@ package struct ReportDelivery: Sendable {
         let bytes = try Self.message(
             report: report, from: from, recipients: recipients, formats: configuration.report.formats,
             messageID: messageID, timeZone: query.timeZone)
-        let password = try smtp.password?.read()
-        let endpoint = SMTPEndpoint(
-            url: smtp.url, username: smtp.username, password: password, caFile: smtp.caFile,
-            allowInsecure: smtp.allowInsecure)
+        let alarms = AuthAlarms(configuration: configuration, ledger: ledger, logger: logger)
         do {
-            let sender = try SMTPSender(endpoint: endpoint)
-            let result = try sender.send(from: from, recipients: recipients, message: bytes)
+            let result = try smtp.withEndpoint(alarms: alarms, logger: logger) { endpoint in
+                try SMTPSender(endpoint: endpoint).send(from: from, recipients: recipients, message: bytes)
+            }
             let rejected = result.rejected.map(\.address)
             try ledger.markDelivered(periodStart: periodStart, rejectedRecipients: rejected)
             logger.notice(
@@ -95,6 +93,10 @@ package struct ReportDelivery: Sendable {
                 "report probably delivered: the server did not confirm", metadata: ["error": "\(error)"])
             return .delivered(periodStart: periodStart, rejectedRecipients: [])
         } catch let error as SMTPError {
+            try ledger.markDeliveryFailed(periodStart: periodStart, error: error.description)
+            throw ReportDeliveryError(
+                description: "the report for \(report.period.label) was not sent: \(error)", isTransient: error.isTransient)
+        } catch let error as MailLoginError {  // no SMTP credential (secret unreadable, OAuth2 token refused)
             try ledger.markDeliveryFailed(periodStart: periodStart, error: error.description)
             throw ReportDeliveryError(
                 description: "the report for \(report.period.label) was not sent: \(error)", isTransient: error.isTransient)

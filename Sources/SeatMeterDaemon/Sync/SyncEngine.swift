@@ -134,20 +134,13 @@ package struct SyncEngine: Sendable {
     private func syncAccountOnce(
         _ account: AccountConfiguration, logger: Logger, summaries: inout [String: FolderSyncSummary]
     ) throws {
-        let password: String
-        do {
-            password = try account.password.read()
-        } catch {
-            throw SyncFailure(account: account.name, folder: nil, message: "\(error.message)", isTransient: false)
-        }
-        let endpoint = IMAPEndpoint(
-            url: account.url, username: account.username, password: password, caFile: account.caFile,
-            pinnedPublicKey: account.pinnedPublicKey, allowInsecure: account.allowInsecure,
-            connectTimeout: account.timeout, idleTimeout: account.timeout)
         let session: IMAPSession
         do {
-            session = try IMAPSession(endpoint: endpoint)
-        } catch {
+            let alarms = AuthAlarms(configuration: configuration, ledger: ledger, logger: logger)
+            session = try account.openSession(alarms: alarms, logger: logger)
+        } catch let error as MailLoginError {
+            throw SyncFailure(account: account.name, folder: nil, message: error.description, isTransient: error.isTransient)
+        } catch let error as IMAPError {
             throw SyncFailure(account: account.name, folder: nil, imap: error)
         }
         defer { session.logout() }
