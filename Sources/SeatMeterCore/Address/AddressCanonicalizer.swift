@@ -20,6 +20,90 @@ package struct AddressCanonicalizer: Sendable, Hashable {
 
     /// The counting identity of `address`.
     package func identity(_ address: String) -> String {
+        if let fast = address.utf8.withContiguousStorageIfAvailable({ asciiIdentity($0, of: address) }),
+            let fast
+        {
+            return fast
+        }
+        return generalIdentity(address)
+    }
+
+    /// The fast path of ``identity(_:)`` for the common shape, an ASCII dot-atom local part and an ASCII domain
+    /// that is neither a domain literal nor internationalized (`xn--`) nor written with a trailing dot; nil for
+    /// anything else (``generalIdentity(_:)`` handles it). It gives exactly what the general path gives, and
+    /// allocates only when a byte has to change (returning `address` itself when none does).
+    func asciiIdentity(_ bytes: UnsafeBufferPointer<UInt8>, of address: String) -> String? {
+        let count = bytes.count
+        var at = count - 1
+        while at >= 0, bytes[at] != UInt8(ascii: "@") { at -= 1 }
+        guard at > 0, at < count - 1 else { return nil }
+        // Local part: a dot-atom of ASCII atext.
+        var localEnd = at
+        var localUpper = false
+        var previousWasDot = true
+        for index in 0..<at {
+            let byte = bytes[index]
+            if byte == UInt8(ascii: ".") {
+                if previousWasDot { return nil }
+                previousWasDot = true
+                continue
+            }
+            guard byte < 0x80, CanonicalAddress.isAtext(byte) else { return nil }
+            previousWasDot = false
+            if byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") { localUpper = true }
+        }
+        if previousWasDot { return nil }
+        if foldPlusTags, bytes[0] != UInt8(ascii: "+") {
+            var index = 1
+            while index < at, bytes[index] != UInt8(ascii: "+") { index += 1 }
+            if index < at {
+                // The cut part must still be a dot-atom, else the general path quotes it.
+                if bytes[index - 1] == UInt8(ascii: ".") { return nil }
+                localEnd = index
+                localUpper = false
+                for offset in 0..<localEnd where bytes[offset] >= UInt8(ascii: "A") && bytes[offset] <= UInt8(ascii: "Z") {
+                    localUpper = true
+                }
+            }
+        }
+        // Domain: ASCII, no literal, no trailing dot, no ACE label; upper case is lowered.
+        guard bytes[at + 1] != UInt8(ascii: "["), bytes[count - 1] != UInt8(ascii: ".") else { return nil }
+        var domainUpper = false
+        var labelStart = at + 1
+        for index in (at + 1)..<count {
+            let byte = bytes[index]
+            guard byte < 0x80 else { return nil }
+            if byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") {
+                domainUpper = true
+            } else if byte == UInt8(ascii: ".") {
+                labelStart = index + 1
+            } else if byte == UInt8(ascii: "-"), index == labelStart + 3, bytes[index - 1] == UInt8(ascii: "-"),
+                bytes[index - 2] | 0x20 == UInt8(ascii: "n"), bytes[index - 3] | 0x20 == UInt8(ascii: "x")
+            {
+                return nil
+            }
+        }
+        let lowerLocal = foldLocalPartCase && localUpper
+        if !lowerLocal, !domainUpper, localEnd == at { return address }
+        let length = localEnd + (count - at)
+        return String(unsafeUninitializedCapacity: length) { output in
+            var written = 0
+            for index in 0..<localEnd {
+                let byte = bytes[index]
+                output[written] = lowerLocal && byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte | 0x20 : byte
+                written += 1
+            }
+            for index in at..<count {
+                let byte = bytes[index]
+                output[written] = byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte | 0x20 : byte
+                written += 1
+            }
+            return written
+        }
+    }
+
+    /// ``identity(_:)`` for any input: quoted local parts, non-ASCII, IDNA, domain literals, strings without `@`.
+    func generalIdentity(_ address: String) -> String {
         var (local, wasQuoted, domain) = CanonicalAddress.components(of: address)
         guard let domain else {
             return foldLocalPartCase ? address.lowercased() : address

@@ -62,6 +62,7 @@ package enum HeaderParser {
         var sawDate = false
         var sawMessageID = false
         var unfolded: [UInt8] = []
+        var mailboxes: [Mailbox] = []
 
         for field in fields {
             let kind = HeaderFieldKind.of(UnsafeBufferPointer(rebasing: block[field.nameStart..<field.nameEnd]))
@@ -75,7 +76,7 @@ package enum HeaderParser {
                     defects.append("\(label): field appears more than once")
                 }
                 seenAddressFields |= bit
-                var mailboxes: [Mailbox] = []
+                mailboxes.removeAll(keepingCapacity: true)
                 let containsGroup = addressParser.parse(
                     unfoldingIfNeeded: value, label: label, mailboxes: &mailboxes, defects: &defects)
                 if mailboxes.isEmpty, !containsGroup {
@@ -94,6 +95,10 @@ package enum HeaderParser {
                     continue
                 }
                 sawSubject = true
+                if isPlainSingleLine(value) {
+                    facts.subject = String(decoding: HeaderUnfolding.trimmed(value), as: UTF8.self)
+                    continue
+                }
                 HeaderUnfolding.unfold(value, into: &unfolded)
                 let text = HeaderUnfolding.trimmed(unfolded)
                 if text.allSatisfy({ $0 < 0x80 }) && !containsEncodedWordStart(text) {
@@ -130,6 +135,17 @@ package enum HeaderParser {
         // The digest is the de-duplication key only without a Message-ID; hashing costs more than parsing.
         if facts.messageID == nil { facts.digest = HeaderDigest.hexDigest(block: block, fields: fields) }
         return facts
+    }
+
+    /// ASCII without line ends and without `=?`: the unfolded, decoded text is the value itself (trimmed).
+    private static func isPlainSingleLine(_ value: UnsafeBufferPointer<UInt8>) -> Bool {
+        var previousWasEquals = false
+        for byte in value {
+            if byte >= 0x80 || byte == 0x0D || byte == 0x0A { return false }
+            if previousWasEquals && byte == UInt8(ascii: "?") { return false }
+            previousWasEquals = byte == UInt8(ascii: "=")
+        }
+        return true
     }
 
     private static func containsEncodedWordStart(_ bytes: ArraySlice<UInt8>) -> Bool {
