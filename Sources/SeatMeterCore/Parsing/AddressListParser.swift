@@ -70,32 +70,36 @@ struct AddressListParser {
 
     // MARK: - Entry
 
-    /// Parses a field value, unfolding it first when it has line ends; returns whether a group was seen.
+    /// Parses a field value, unfolding it first when it has line ends, appending its mailboxes as appearances in
+    /// `field`; returns whether a group was seen.
     mutating func parse(
         unfoldingIfNeeded value: UnsafeBufferPointer<UInt8>,
         label: String,
-        mailboxes: inout [Mailbox],
+        field: AddressField,
+        into appearances: inout [AddressAppearance],
         defects: inout [String]
     ) -> Bool {
         // A lone CR is no fold; the lexer reads it as white space (and drops it from names and addresses).
         guard ByteSearch.firstIndex(of: 0x0A, in: value, from: 0, to: value.count) < value.count else {
-            return parse(value, label: label, mailboxes: &mailboxes, defects: &defects)
+            return parse(value, label: label, field: field, into: &appearances, defects: &defects)
         }
         var copy = unfolded
         unfolded = []
         HeaderUnfolding.unfold(value, into: &copy)
         let result = copy.withUnsafeBufferPointer {
-            parse($0, label: label, mailboxes: &mailboxes, defects: &defects)
+            parse($0, label: label, field: field, into: &appearances, defects: &defects)
         }
         unfolded = copy
         return result
     }
 
-    /// Parses an unfolded field value; returns whether a group was seen.
+    /// Parses an unfolded field value, appending its mailboxes as appearances in `field`; returns whether a group
+    /// was seen.
     mutating func parse(
         _ input: UnsafeBufferPointer<UInt8>,
         label: String,
-        mailboxes: inout [Mailbox],
+        field: AddressField,
+        into appearances: inout [AddressAppearance],
         defects: inout [String]
     ) -> Bool {
         self.label = label
@@ -106,7 +110,7 @@ struct AddressListParser {
         var commaExpected = false
         while true {
             if usesFastPath, !commaExpected, let (mailbox, isEnd) = simpleElement(input, defects: &defects) {
-                mailboxes.append(mailbox)
+                appearances.append(AddressAppearance(field: field, mailbox: mailbox))
                 if isEnd {
                     if inGroup { addDefect("group without closing ';'", to: &defects) }
                     return containsGroup
@@ -130,7 +134,7 @@ struct AddressListParser {
                 addDefect("unexpected ':'", to: &defects)
             }
             if !tokens.isEmpty, let mailbox = interpretElement(input, defects: &defects) {
-                mailboxes.append(mailbox)
+                appearances.append(AddressAppearance(field: field, mailbox: mailbox))
             }
             switch terminator {
             case .semicolon:

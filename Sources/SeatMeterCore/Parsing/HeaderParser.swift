@@ -62,7 +62,6 @@ package enum HeaderParser {
         var sawDate = false
         var sawMessageID = false
         var unfolded: [UInt8] = []
-        var mailboxes: [Mailbox] = []
 
         for field in fields {
             let kind = HeaderFieldKind.of(UnsafeBufferPointer(rebasing: block[field.nameStart..<field.nameEnd]))
@@ -76,18 +75,16 @@ package enum HeaderParser {
                     defects.append("\(label): field appears more than once")
                 }
                 seenAddressFields |= bit
-                mailboxes.removeAll(keepingCapacity: true)
+                let before = facts.appearances.count
                 let containsGroup = addressParser.parse(
-                    unfoldingIfNeeded: value, label: label, mailboxes: &mailboxes, defects: &defects)
-                if mailboxes.isEmpty, !containsGroup {
+                    unfoldingIfNeeded: value, label: label, field: addressField, into: &facts.appearances,
+                    defects: &defects)
+                if facts.appearances.count == before, !containsGroup {
                     if HeaderUnfolding.isBlank(value) {
                         if addressField != .bcc { defects.append("\(label): empty field") }
                     } else {
                         defects.append("\(label): no mailbox")
                     }
-                }
-                for mailbox in mailboxes {
-                    facts.appearances.append(AddressAppearance(field: addressField, mailbox: mailbox))
                 }
             case .subject:
                 guard !sawSubject else {

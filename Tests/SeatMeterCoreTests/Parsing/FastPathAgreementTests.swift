@@ -78,12 +78,12 @@ struct FastPathAgreementTests {
     static func parseBoth(_ input: [UInt8]) -> (fast: AddressList, general: AddressList) {
         func run(_ fast: Bool) -> AddressList {
             var parser = AddressListParser(usesFastPath: fast)
-            var mailboxes: [Mailbox] = []
+            var appearances: [AddressAppearance] = []
             var defects: [String] = []
             let group = input.withUnsafeBufferPointer {
-                parser.parse(unfoldingIfNeeded: $0, label: "to", mailboxes: &mailboxes, defects: &defects)
+                parser.parse(unfoldingIfNeeded: $0, label: "to", field: .cc, into: &appearances, defects: &defects)
             }
-            return AddressList(mailboxes: mailboxes, defects: defects, containsGroup: group)
+            return AddressList(mailboxes: appearances.map(\.mailbox), defects: defects, containsGroup: group)
         }
         return (run(true), run(false))
     }
@@ -117,14 +117,15 @@ struct FastPathAgreementTests {
         // With the general path unusable (no token buffer is needed), the result must still be right: compare
         // against the general path and check that the fast reader accepted every element.
         var parser = AddressListParser(usesFastPath: true)
-        var mailboxes: [Mailbox] = []
+        var appearances: [AddressAppearance] = []
         var defects: [String] = []
         let bytes = Array(text.utf8)
         _ = bytes.withUnsafeBufferPointer {
-            parser.parse($0, label: "to", mailboxes: &mailboxes, defects: &defects)
+            parser.parse($0, label: "to", field: .cc, into: &appearances, defects: &defects)
         }
         #expect(parser.generalElements == 0, "\(text)")
-        #expect(AddressList(mailboxes: mailboxes, defects: defects) == Self.parseBoth(bytes).general)
+        #expect(appearances.allSatisfy { $0.field == .cc })
+        #expect(AddressList(mailboxes: appearances.map(\.mailbox), defects: defects) == Self.parseBoth(bytes).general)
     }
 
     static let identityFragments: [String] = [
@@ -169,5 +170,62 @@ struct FastPathAgreementTests {
         }
         #expect(failures == 0)
         #expect(fastTaken > 3_000)
+    }
+
+    static var dateInputs: [String] {
+        var generator = Generator(state: 0xDA7E)
+        let dayNames = ["", "", "Mon, ", "Sun, ", "mon, ", "MON, ", "Mon ", "Monday, ", "Mun, ", "Mon,", "Xyz, "]
+        let monthNames = ["Jan", "Feb", "jun", "DEC", "Sep", "Oct", "Nov", "June", "Jux", "Ju"]
+        let zones = [
+            "+0000", "-0430", "+2359", "+0100", "-0700", "+2400", "-0060", "+100", "+01000", "GMT", "UT", "EST", "z",
+            "", "+01",
+        ]
+        let tails = ["", "", " (UTC)", " GMT", "\r\n", "  ", "(x", " 12"]
+        let separators = [" ", " ", " ", " ", " ", " ", " ", " ", " ", " ", "  ", "\t", "-", ""]
+        var inputs: [String] = [
+            "Mon, 01 Jun 2026 03:06:32 +0100", " Tue, 2 Jun 2026 11:51:19 -0400", "1 Jan 1900 00:00:00 +0000",
+            "31 Jun 2026 00:00:00 +0000", "29 Feb 2024 23:59:60 -2359", "29 Feb 2023 12:00:00 +0000",
+            "01 Jun 2026 03:06 +0100", "01 Jun 26 03:06:32 +0100", "2026-06-01T03:06:32Z", "Mon Jun  1 03:06:32 2026",
+            "\r\n Mon, 01 Jun 2026 03:06:32 +0100", "Mon, 01 Jun 2026 03:06:32 +0100 (CET)", "",
+        ]
+        func pick(_ list: [String]) -> String {
+            // Half of the inputs keep to the first entries (nearly valid), the others use every variant.
+            clean ? list[generator.below(min(list.count, 2))] : list[generator.below(list.count)]
+        }
+        var clean = false
+        for iteration in 0..<20_000 {
+            clean = iteration % 2 == 0
+            let day = String(generator.below(8) == 0 ? generator.below(40) : 1 + generator.below(28))
+            let year = [String(1850 + generator.below(250)), String(generator.below(100)), "02026"][generator.below(6) / 4 * (1 + generator.below(2))]
+            let hour = String(format: "%02d", generator.below(26))
+            let minute = String(format: "%02d", generator.below(62))
+            let second = String(format: "%02d", generator.below(62))
+            var text = pick(dayNames) + (generator.below(5) == 0 ? "0" : "") + day + pick(separators) + pick(monthNames)
+            text += pick(separators) + year + pick(separators) + hour + ":" + minute
+            if generator.below(8) != 0 { text += ":" + second }
+            text += pick(separators) + pick(zones) + pick(tails)
+            inputs.append(text)
+        }
+        return inputs
+    }
+
+    @Test("dates: the one-pass reader of the common form and the tokenizing parser agree")
+    func dates() {
+        var failures = 0
+        var fastTaken = 0
+        for text in Self.dateInputs {
+            let bytes = Array(text.utf8)
+            bytes.withUnsafeBufferPointer { buffer in
+                if MailDateParser.commonForm(buffer) != nil { fastTaken += 1 }
+                let fast = MailDateParser.parse(buffer: buffer)
+                let general = MailDateParser.generalParse(buffer: buffer)
+                if fast.date != general.date || fast.defects != general.defects {
+                    failures += 1
+                    if failures <= 20 { Issue.record("\(text.debugDescription): \(fast) vs \(general)") }
+                }
+            }
+        }
+        #expect(failures == 0)
+        #expect(fastTaken > 1_000)
     }
 }
