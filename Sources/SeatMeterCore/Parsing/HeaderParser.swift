@@ -26,11 +26,13 @@ package enum HeaderParser {
     ]
 
     /// Parses a header block, or a whole message (everything after the first empty line is ignored).
+    @inlinable
     package static func parse(_ block: some Collection<UInt8>) -> MessageFacts {
         parse(block, limits: .default)
     }
 
     /// Parses a header block, or a whole message, within `limits`.
+    @inlinable
     package static func parse(_ block: some Collection<UInt8>, limits: HeaderLimits) -> MessageFacts {
         if let facts = block.withContiguousStorageIfAvailable({ parse(buffer: $0, limits: limits) }) {
             return facts
@@ -40,6 +42,7 @@ package enum HeaderParser {
 
     /// The header block of a whole message: the bytes before the first empty line (CRLF or bare LF), including
     /// the line end of the last field; all of `message` when it has no empty line.
+    @inlinable
     package static func headerBlock<Bytes: Collection<UInt8>>(of message: Bytes) -> Bytes.SubSequence {
         let length =
             message.withContiguousStorageIfAvailable { RawHeaderField.headerBlockLength($0) }
@@ -47,8 +50,9 @@ package enum HeaderParser {
         return message.prefix(length)
     }
 
-    static func parse(buffer: UnsafeBufferPointer<UInt8>, limits: HeaderLimits) -> MessageFacts {
-        let block = UnsafeBufferPointer(rebasing: buffer[0..<RawHeaderField.headerBlockLength(buffer)])
+    /// Parses the header block at the start of `block` (the scanner stops at the first empty line).
+    @usableFromInline
+    static func parse(buffer block: UnsafeBufferPointer<UInt8>, limits: HeaderLimits) -> MessageFacts {
         var facts = MessageFacts()
         facts.appearances.reserveCapacity(8)
         var defects: [String] = []

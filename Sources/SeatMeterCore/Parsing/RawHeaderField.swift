@@ -1,15 +1,16 @@
 /// One header field of a block, as byte ranges into the block: the name, and the raw value after the colon
 /// (folded, without the final line end). Values stay bytes until a decoding step.
+@usableFromInline
 struct RawHeaderField {
     var nameStart: Int
     var nameEnd: Int
     var valueStart: Int
     var valueEnd: Int
 
-    /// Splits a header block into fields.
+    /// Splits a header block (or the header block at the start of a whole message) into fields.
     ///
     /// Lines end with CRLF or a bare LF; a line starting with white space continues the previous field; the first
-    /// empty line ends the block. An mbox `From ` line at the very start is skipped. Tolerated: 8-bit bytes in values, white space before the colon (`obs-optional`,
+    /// empty line ends the block (see ``headerBlockLength(_:)``), so the block need not be cut out first. An mbox `From ` line at the very start is skipped. Tolerated: 8-bit bytes in values, white space before the colon (`obs-optional`,
     /// RFC 5322 §4.5). Lines that are neither a field nor a continuation are skipped with a defect; limits cut the
     /// block, a field or the field list with a defect.
     static func scan(
@@ -17,10 +18,15 @@ struct RawHeaderField {
     ) -> [RawHeaderField] {
         var fields: [RawHeaderField] = []
         fields.reserveCapacity(32)
+        let firstDefect = defects.count
         var count = block.count
-        if count > limits.maxBlockSize {
-            count = max(limits.maxBlockSize, 0)
-            defects.append("header block larger than \(limits.maxBlockSize) bytes; the rest was ignored")
+        let limited = count > limits.maxBlockSize
+        if limited { count = max(limits.maxBlockSize, 0) }
+        var reachedEnd = false
+        /// The empty line that ends the block (as ``headerBlockLength(_:)`` finds it) starts at `index`.
+        @inline(__always) func isEmptyLine(at index: Int) -> Bool {
+            index < block.count
+                && (block[index] == 0x0A || (block[index] == 0x0D && index + 1 < block.count && block[index + 1] == 0x0A))
         }
         var current: RawHeaderField?
         var currentDropped = false
@@ -42,6 +48,10 @@ struct RawHeaderField {
 
         var lineStart = 0
         while lineStart < count {
+            if isEmptyLine(at: lineStart) {
+                reachedEnd = true
+                break
+            }
             let lineEnd = ByteSearch.firstIndex(of: 0x0A, in: block, from: lineStart, to: count)
             var contentEnd = lineEnd
             if contentEnd > lineStart, block[contentEnd - 1] == 0x0D { contentEnd -= 1 }
@@ -89,6 +99,10 @@ struct RawHeaderField {
             lineStart = next
         }
         finish()
+        if limited, !reachedEnd, !(lineStart == count && isEmptyLine(at: count)) {
+            defects.insert(
+                "header block larger than \(limits.maxBlockSize) bytes; the rest was ignored", at: firstDefect)
+        }
         if malformed { defects.append("malformed header lines ignored") }
         if orphan { defects.append("continuation lines without a field ignored") }
         if tooLong { defects.append("header line longer than \(limits.maxLineLength) bytes; field dropped") }
@@ -98,6 +112,7 @@ struct RawHeaderField {
 
     /// The length of the header block at the start of `message`: up to and including the line end before the
     /// first empty line (CRLF or LF), or all of it when there is none.
+    @usableFromInline
     static func headerBlockLength(_ message: UnsafeBufferPointer<UInt8>) -> Int {
         let count = message.count
         if count > 0, message[0] == 0x0A { return 0 }

@@ -228,4 +228,31 @@ struct FastPathAgreementTests {
         #expect(failures == 0)
         #expect(fastTaken > 1_000)
     }
+
+    static let messageFragments: [String] = [
+        "From: John <j@b.c>", "To: a@b.c,\r\n b@c.d", "Subject: x", "Date: Mon, 01 Jun 2026 03:06:32 +0100",
+        "Message-ID: <m@x>", "X-Other: y", "\r\n", "\r\n", "\r\n", "\n", "\r", " folded", "\t", "",
+        "From x@y Mon Jun  1 00:00:00 2026", "bad line", ":", "body text", "Cc: =?utf-8?q?J=C3=B6rg?= <j@b.c>",
+    ]
+
+    @Test("a whole message parses like its header block cut out first, under any block limit")
+    func wholeMessageAndBlock() {
+        var generator = Generator(state: 0xB10C)
+        let messages = Self.randomInputs(count: 4_000, seed: 0xB10C, fragments: Self.messageFragments, maxParts: 14)
+        var failures = 0
+        for message in messages {
+            let limits = HeaderLimits(
+                maxFieldCount: 1 + generator.below(6), maxLineLength: 4 + generator.below(80),
+                maxBlockSize: generator.below(3) == 0 ? 1 << 20 : generator.below(message.count + 4))
+            let whole = HeaderParser.parse(message, limits: limits)
+            let cut = HeaderParser.parse(Array(HeaderParser.headerBlock(of: message)), limits: limits)
+            if whole != cut {
+                failures += 1
+                if failures <= 10 {
+                    Issue.record("\(String(decoding: message, as: UTF8.self).debugDescription) \(limits): \(whole) vs \(cut)")
+                }
+            }
+        }
+        #expect(failures == 0)
+    }
 }
