@@ -26,13 +26,11 @@ package enum HeaderParser {
     ]
 
     /// Parses a header block, or a whole message (everything after the first empty line is ignored).
-    @inlinable
     package static func parse(_ block: some Collection<UInt8>) -> MessageFacts {
         parse(block, limits: .default)
     }
 
     /// Parses a header block, or a whole message, within `limits`.
-    @inlinable
     package static func parse(_ block: some Collection<UInt8>, limits: HeaderLimits) -> MessageFacts {
         if let facts = block.withContiguousStorageIfAvailable({ parse(buffer: $0, limits: limits) }) {
             return facts
@@ -40,9 +38,20 @@ package enum HeaderParser {
         return Array(block).withUnsafeBufferPointer { parse(buffer: $0, limits: limits) }
     }
 
+    /// ``parse(_:)`` for the bytes callers hold (file contents, a block cut with ``headerBlock(of:)``):
+    /// concrete overloads, so a call from another module needs no generic dispatch (`package` generics are not
+    /// specialised across modules).
+    package static func parse(_ block: ArraySlice<UInt8>) -> MessageFacts {
+        block.withUnsafeBufferPointer { parse(buffer: $0, limits: .default) }
+    }
+
+    /// ``parse(_:)`` for a whole array.
+    package static func parse(_ block: [UInt8]) -> MessageFacts {
+        block.withUnsafeBufferPointer { parse(buffer: $0, limits: .default) }
+    }
+
     /// The header block of a whole message: the bytes before the first empty line (CRLF or bare LF), including
     /// the line end of the last field; all of `message` when it has no empty line.
-    @inlinable
     package static func headerBlock<Bytes: Collection<UInt8>>(of message: Bytes) -> Bytes.SubSequence {
         let length =
             message.withContiguousStorageIfAvailable { RawHeaderField.headerBlockLength($0) }
@@ -50,8 +59,12 @@ package enum HeaderParser {
         return message.prefix(length)
     }
 
+    /// ``headerBlock(of:)`` for an array (a message file read into memory), without generic dispatch.
+    package static func headerBlock(of message: [UInt8]) -> ArraySlice<UInt8> {
+        message[0..<message.withUnsafeBufferPointer { RawHeaderField.headerBlockLength($0) }]
+    }
+
     /// Parses the header block at the start of `block` (the scanner stops at the first empty line).
-    @usableFromInline
     static func parse(buffer block: UnsafeBufferPointer<UInt8>, limits: HeaderLimits) -> MessageFacts {
         var facts = MessageFacts()
         facts.appearances.reserveCapacity(8)

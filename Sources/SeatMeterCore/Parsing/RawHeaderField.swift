@@ -1,6 +1,5 @@
 /// One header field of a block, as byte ranges into the block: the name, and the raw value after the colon
 /// (folded, without the final line end). Values stay bytes until a decoding step.
-@usableFromInline
 struct RawHeaderField {
     var nameStart: Int
     var nameEnd: Int
@@ -112,7 +111,6 @@ struct RawHeaderField {
 
     /// The length of the header block at the start of `message`: up to and including the line end before the
     /// first empty line (CRLF or LF), or all of it when there is none.
-    @usableFromInline
     static func headerBlockLength(_ message: UnsafeBufferPointer<UInt8>) -> Int {
         let count = message.count
         if count > 0, message[0] == 0x0A { return 0 }
