@@ -255,4 +255,29 @@ struct FastPathAgreementTests {
         }
         #expect(failures == 0)
     }
+
+    static let encodedWordFragments: [String] = [
+        "=?utf-8?q?J=C3=B6rg?=", "=?UTF-8?B?w4VzYQ==?=", "=?iso-8859-1?Q?Andr=E9?=", "=?windows-1252?B?R/xudGVy?=",
+        "=?koi8-r?Q?=C9=CE=D4?=", "=?shift_jis?Q?=83Z=83b?=", "=?utf-8?q?=E2=82?=", "=?utf-8?q?=AC?=", "=?x-bad?q?a?=",
+        "=?utf-8?x?a?=", "=?utf-8?b?w4?=", "=?utf-8?b?w4VzYQ?=", "=?utf-8?b?w4VzYQ==x?=", "=?utf-8?q?a=?=",
+        "=?utf-8?q?a=zz?=", "=?utf-8*de?q?a?=", "=?us-ascii?q?=E9?=", "=?gb2312?B?1/TM2Q==?=", "=?", "?=", "=?utf-8?",
+        " ", " ", "  ", "\t", "\r\n ", "\n", "plain", "Jörg", "\u{FF}", "a_b", "=", "?", "(x)", "\"",
+    ]
+
+    @Test("encoded words: the one-buffer decoder gives what the piece-by-piece decoder gave")
+    func encodedWords() {
+        let inputs = Self.randomInputs(count: 20_000, seed: 0x2047, fragments: Self.encodedWordFragments, maxParts: 8)
+        var failures = 0
+        for input in inputs {
+            let current = EncodedWordDecoder.decode(unstructured: input)
+            let reference = ReferenceEncodedWordDecoder.decode(unstructured: input)
+            if current != reference {
+                failures += 1
+                if failures <= 20 {
+                    Issue.record("\(String(decoding: input, as: UTF8.self).debugDescription): \(current) vs \(reference)")
+                }
+            }
+        }
+        #expect(failures == 0)
+    }
 }
