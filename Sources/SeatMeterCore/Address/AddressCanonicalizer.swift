@@ -34,46 +34,45 @@ package struct AddressCanonicalizer: Sendable, Hashable {
     /// allocates only when a byte has to change (returning `address` itself when none does).
     func asciiIdentity(_ bytes: UnsafeBufferPointer<UInt8>, of address: String) -> String? {
         let count = bytes.count
-        var at = count - 1
-        while at >= 0, bytes[at] != UInt8(ascii: "@") { at -= 1 }
-        guard at > 0, at < count - 1 else { return nil }
-        // Local part: a dot-atom of ASCII atext.
-        var localEnd = at
+        // Local part, up to the first '@': a dot-atom of ASCII atext (no '@' can be in it).
+        var index = 0
         var localUpper = false
         var previousWasDot = true
-        for index in 0..<at {
+        var firstPlus = -1
+        while index < count {
             let byte = bytes[index]
+            if byte == UInt8(ascii: "@") { break }
             if byte == UInt8(ascii: ".") {
                 if previousWasDot { return nil }
                 previousWasDot = true
-                continue
+            } else {
+                guard byte < 0x80, CanonicalAddress.isAtext(byte) else { return nil }
+                previousWasDot = false
+                if byte &- UInt8(ascii: "A") < 26 { localUpper = true }
+                if byte == UInt8(ascii: "+"), firstPlus < 0 { firstPlus = index }
             }
-            guard byte < 0x80, CanonicalAddress.isAtext(byte) else { return nil }
-            previousWasDot = false
-            if byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") { localUpper = true }
+            index += 1
         }
-        if previousWasDot { return nil }
-        if foldPlusTags, bytes[0] != UInt8(ascii: "+") {
-            var index = 1
-            while index < at, bytes[index] != UInt8(ascii: "+") { index += 1 }
-            if index < at {
-                // The cut part must still be a dot-atom, else the general path quotes it.
-                if bytes[index - 1] == UInt8(ascii: ".") { return nil }
-                localEnd = index
-                localUpper = false
-                for offset in 0..<localEnd where bytes[offset] >= UInt8(ascii: "A") && bytes[offset] <= UInt8(ascii: "Z") {
-                    localUpper = true
-                }
-            }
+        let at = index
+        guard at > 0, at < count - 1, !previousWasDot else { return nil }
+        var localEnd = at
+        if foldPlusTags, firstPlus > 0 {
+            // Cut at the first '+' (not the first character); the rest must still be a dot-atom, else the general
+            // path quotes it.
+            if bytes[firstPlus - 1] == UInt8(ascii: ".") { return nil }
+            localEnd = firstPlus
+            localUpper = false
+            for offset in 0..<localEnd where bytes[offset] &- UInt8(ascii: "A") < 26 { localUpper = true }
         }
-        // Domain: ASCII, no literal, no trailing dot, no ACE label; upper case is lowered.
+        // Domain: ASCII, no second '@', no literal, no trailing dot, no ACE label; upper case is lowered.
         guard bytes[at + 1] != UInt8(ascii: "["), bytes[count - 1] != UInt8(ascii: ".") else { return nil }
         var domainUpper = false
         var labelStart = at + 1
-        for index in (at + 1)..<count {
+        index = at + 1
+        while index < count {
             let byte = bytes[index]
-            guard byte < 0x80 else { return nil }
-            if byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") {
+            guard byte < 0x80, byte != UInt8(ascii: "@") else { return nil }
+            if byte &- UInt8(ascii: "A") < 26 {
                 domainUpper = true
             } else if byte == UInt8(ascii: ".") {
                 labelStart = index + 1
@@ -82,6 +81,7 @@ package struct AddressCanonicalizer: Sendable, Hashable {
             {
                 return nil
             }
+            index += 1
         }
         let lowerLocal = foldLocalPartCase && localUpper
         if !lowerLocal, !domainUpper, localEnd == at { return address }
@@ -90,12 +90,12 @@ package struct AddressCanonicalizer: Sendable, Hashable {
             var written = 0
             for index in 0..<localEnd {
                 let byte = bytes[index]
-                output[written] = lowerLocal && byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte | 0x20 : byte
+                output[written] = lowerLocal && byte &- UInt8(ascii: "A") < 26 ? byte | 0x20 : byte
                 written += 1
             }
             for index in at..<count {
                 let byte = bytes[index]
-                output[written] = byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte | 0x20 : byte
+                output[written] = byte &- UInt8(ascii: "A") < 26 ? byte | 0x20 : byte
                 written += 1
             }
             return written

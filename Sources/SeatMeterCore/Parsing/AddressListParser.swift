@@ -83,9 +83,24 @@ struct AddressListParser {
         guard ByteSearch.firstIndex(of: 0x0A, in: value, from: 0, to: value.count) < value.count else {
             return parse(value, label: label, field: field, into: &appearances, defects: &defects)
         }
+        // The fast path reads folded plain elements as they are (line ends are white space between elements, and
+        // anything else with a line end in it is not plain). At the first element that is not plain, the rest of
+        // the value is unfolded and read from there, as if the whole value had been unfolded first: up to that
+        // point no group, stray ';' or defect can have been seen, so the parser state is the initial one.
+        var rest = 0
+        if usesFastPath {
+            self.label = label
+            position = 0
+            encodedWordNoCloseBefore = -1
+            while let (mailbox, isEnd) = simpleElement(value, defects: &defects) {
+                appearances.append(AddressAppearance(field: field, mailbox: mailbox))
+                if isEnd { return false }
+            }
+            rest = position
+        }
         var copy = unfolded
         unfolded = []
-        HeaderUnfolding.unfold(value, into: &copy)
+        HeaderUnfolding.unfold(UnsafeBufferPointer(rebasing: value[rest...]), into: &copy)
         let result = copy.withUnsafeBufferPointer {
             parse($0, label: label, field: field, into: &appearances, defects: &defects)
         }

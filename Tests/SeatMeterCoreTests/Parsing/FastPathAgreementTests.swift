@@ -128,6 +128,25 @@ struct FastPathAgreementTests {
         #expect(AddressList(mailboxes: appearances.map(\.mailbox), defects: defects) == Self.parseBoth(bytes).general)
     }
 
+    @Test("folded plain values are read without unfolding; the rest is unfolded at the first element that is not")
+    func foldedValues() {
+        for (text, general) in [
+            ("a@b.c,\r\n John Doe <j@b.c>,\r\n\t\"Doe, J\" <d@b.c> (x)", 0), ("a@b.c,\r\n John\r\n Doe <j@b.c>", 0),
+            ("a@b.c,\n g: x@y.z;", 3),
+        ] {
+            var parser = AddressListParser(usesFastPath: true)
+            var appearances: [AddressAppearance] = []
+            var defects: [String] = []
+            let bytes = Array(text.utf8)
+            let group = bytes.withUnsafeBufferPointer {
+                parser.parse(unfoldingIfNeeded: $0, label: "to", field: .cc, into: &appearances, defects: &defects)
+            }
+            #expect(parser.generalElements == general, "\(text.debugDescription)")
+            let list = AddressList(mailboxes: appearances.map(\.mailbox), defects: defects, containsGroup: group)
+            #expect(list == Self.parseBoth(bytes).general)
+        }
+    }
+
     static let identityFragments: [String] = [
         "john", "JOHN", "Doe", ".", "..", "+", "+tag", "@", "@", "example", "EXAMPLE", ".com", ".", "xn--mnchen-3ya",
         "XN--", "xn-", "\"", "\"a b\"", "\\", " ", "é", "É", "[1.2.3.4]", "[IPv6:FD42::1]", "-", "_", "=?", "!",
