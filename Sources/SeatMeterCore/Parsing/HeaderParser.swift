@@ -69,8 +69,8 @@ package enum HeaderParser {
         var facts = MessageFacts()
         facts.appearances.reserveCapacity(8)
         var defects: [String] = []
-        let fields = RawHeaderField.scan(block, limits: limits, defects: &defects)
-        if fields.isEmpty { defects.append("no header fields") }
+        var scanner = RawHeaderField.Scanner(block, limits: limits)
+        var fieldCount = 0
 
         var addressParser = AddressListParser()
         var automation = AutomationSignals()
@@ -80,7 +80,8 @@ package enum HeaderParser {
         var sawMessageID = false
         var unfolded: [UInt8] = []
 
-        for field in fields {
+        while let field = scanner.next() {
+            fieldCount += 1
             let kind = HeaderFieldKind.of(UnsafeBufferPointer(rebasing: block[field.nameStart..<field.nameEnd]))
             if kind == .other { continue }
             let value = UnsafeBufferPointer(rebasing: block[field.valueStart..<field.valueEnd])
@@ -144,10 +145,18 @@ package enum HeaderParser {
                 automation.observe(kind, value)
             }
         }
+        // The scanner's own defects come first, as they describe the block as a whole.
+        let scanDefects = scanner.defects
+        if !scanDefects.isEmpty { defects.insert(contentsOf: scanDefects, at: 0) }
+        if fieldCount == 0 { defects.append("no header fields") }
         facts.automation = AutomationFacts(reasons: automation.reasons)
         facts.defects = defects
         // The digest is the de-duplication key only without a Message-ID; hashing costs more than parsing.
-        if facts.messageID == nil { facts.digest = HeaderDigest.hexDigest(block: block, fields: fields) }
+        if facts.messageID == nil {
+            var ignored: [String] = []
+            let fields = RawHeaderField.scan(block, limits: limits, defects: &ignored)
+            facts.digest = HeaderDigest.hexDigest(block: block, fields: fields)
+        }
         return facts
     }
 
