@@ -178,15 +178,16 @@ package enum EncodedWordDecoder {
         var index = 0
         let count = bytes.count
 
+        // The first piece becomes the text as it is (appending to an empty string would copy it).
         func appendPending(upTo end: Int) {
             guard let (charset, start) = pending else { return }
             let decoded = charset.decode(UnsafeBufferPointer(rebasing: scratch[start..<end]))
-            text += decoded.text
+            if text.isEmpty { text = decoded.text } else { text += decoded.text }
             textDefects.append(contentsOf: decoded.defects)
         }
         func appendPlain(_ range: Range<Int>) {
             let plain = decodePlain(UnsafeBufferPointer(rebasing: bytes[range]))
-            text += plain.text
+            if text.isEmpty { text = plain.text } else { text += plain.text }
             textDefects.append(contentsOf: plain.defects)
         }
 
