@@ -293,35 +293,8 @@ struct AddressListParser {
     /// White space and complete comments after an element (as ``skipCFWS(_:defects:)`` skips them); nil when a
     /// comment is not terminated (the general path records that).
     private static func skipTrailingCFWS(_ input: UnsafeBufferPointer<UInt8>, from start: Int) -> Int? {
-        var index = start
-        let count = input.count
-        while index < count {
-            let byte = input[index]
-            if byte == 0x20 || byte == 0x09 || byte == 0x0D || byte == 0x0A {
-                index += 1
-            } else if byte == UInt8(ascii: "(") {
-                var depth = 0
-                while index < count {
-                    let inner = input[index]
-                    if inner == UInt8(ascii: "\\") {
-                        index += 2
-                        continue
-                    }
-                    if inner == UInt8(ascii: "(") {
-                        depth += 1
-                    } else if inner == UInt8(ascii: ")") {
-                        depth -= 1
-                        if depth == 0 { break }
-                    }
-                    index += 1
-                }
-                guard index < count else { return nil }
-                index += 1
-            } else {
-                break
-            }
-        }
-        return index
+        let (end, unterminated) = scanCFWS(input, from: start)
+        return unterminated ? nil : end
     }
 
     /// An ASCII `dot-atom "@" dot-atom` starting at `start` (no `xn--` label, no `=?`): the canonical address
@@ -398,20 +371,28 @@ struct AddressListParser {
 
     /// Skips white space and comments; returns whether any was skipped.
     private mutating func skipCFWS(_ input: UnsafeBufferPointer<UInt8>, defects: inout [String]) -> Bool {
-        var skipped = false
+        let (end, unterminated) = Self.scanCFWS(input, from: position)
+        let skipped = end > position
+        position = end
+        if unterminated { addDefect("unterminated comment", to: &defects) }
+        return skipped
+    }
+
+    /// The index after the white space (SP, HTAB, CR, LF) and comments (nested, with quoted pairs) at `start`,
+    /// and whether a comment ran to the end of the input unterminated.
+    private static func scanCFWS(_ input: UnsafeBufferPointer<UInt8>, from start: Int) -> (end: Int, unterminated: Bool) {
+        var index = start
         let count = input.count
-        while position < count {
-            let byte = input[position]
+        while index < count {
+            let byte = input[index]
             if byte == 0x20 || byte == 0x09 || byte == 0x0D || byte == 0x0A {
-                position += 1
-                skipped = true
+                index += 1
             } else if byte == UInt8(ascii: "(") {
-                skipped = true
                 var depth = 0
-                while position < count {
-                    let inner = input[position]
+                while index < count {
+                    let inner = input[index]
                     if inner == UInt8(ascii: "\\") {
-                        position += 2
+                        index += 2
                         continue
                     }
                     if inner == UInt8(ascii: "(") {
@@ -420,19 +401,15 @@ struct AddressListParser {
                         depth -= 1
                         if depth == 0 { break }
                     }
-                    position += 1
+                    index += 1
                 }
-                if position >= count {
-                    position = count
-                    addDefect("unterminated comment", to: &defects)
-                } else {
-                    position += 1
-                }
+                if index >= count { return (count, true) }
+                index += 1
             } else {
                 break
             }
         }
-        return skipped
+        return (index, false)
     }
 
     /// Bytes that end an atom: white space, CR, LF and the specials `()<>[]:;@,."` (bit sets for 0-63 and 64-127).
