@@ -380,7 +380,9 @@ struct AddressListParser {
 
     /// The index after the white space (SP, HTAB, CR, LF) and comments (nested, with quoted pairs) at `start`,
     /// and whether a comment ran to the end of the input unterminated.
-    private static func scanCFWS(_ input: UnsafeBufferPointer<UInt8>, from start: Int) -> (end: Int, unterminated: Bool) {
+    private static func scanCFWS(
+        _ input: UnsafeBufferPointer<UInt8>, from start: Int
+    ) -> (end: Int, unterminated: Bool) {
         var index = start
         let count = input.count
         while index < count {

@@ -53,8 +53,9 @@ struct RawHeaderField {
         /// The empty line that ends the block (as ``headerBlockLength(_:)`` finds it) starts at `index`.
         @inline(__always)
         private func isEmptyLine(at index: Int) -> Bool {
-            index < block.count
-                && (block[index] == 0x0A || (block[index] == 0x0D && index + 1 < block.count && block[index + 1] == 0x0A))
+            guard index < block.count else { return false }
+            return block[index] == 0x0A
+                || (block[index] == 0x0D && index + 1 < block.count && block[index + 1] == 0x0A)
         }
 
         /// The field read so far, if it is to be returned (not dropped, within the field count limit).

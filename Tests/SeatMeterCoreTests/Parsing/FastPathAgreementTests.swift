@@ -103,10 +103,13 @@ struct FastPathAgreementTests {
         #expect(fastTaken > 1_000)
     }
 
-    @Test("the fast path is taken for the plain shapes", arguments: [
-        "john@example.com", "John Doe <john@Example.com>", "\"Doe, John\" <j@b.c> (IT)", "=?utf-8?q?J=C3=B6rg?= <j@b.c>",
-        "a@b.c (x), d@e.f",
-    ])
+    @Test(
+        "the fast path is taken for the plain shapes",
+        arguments: [
+            "john@example.com", "John Doe <john@Example.com>", "\"Doe, John\" <j@b.c> (IT)",
+            "=?utf-8?q?J=C3=B6rg?= <j@b.c>",
+            "a@b.c (x), d@e.f",
+        ])
     func plainShapesAreFast(_ text: String) {
         // With the general path unusable (no token buffer is needed), the result must still be right: compare
         // against the general path and check that the fast reader accepted every element.
@@ -167,13 +170,16 @@ struct FastPathAgreementTests {
                 for address in addresses {
                     let general = canonicalizer.generalIdentity(address)
                     var fast: String?
-                    _ = address.utf8.withContiguousStorageIfAvailable { fast = canonicalizer.asciiIdentity($0, of: address) }
+                    _ = address.utf8.withContiguousStorageIfAvailable {
+                        fast = canonicalizer.asciiIdentity($0, of: address)
+                    }
                     if let fast {
                         fastTaken += 1
                         if fast != general {
                             failures += 1
                             if failures <= 20 {
-                                Issue.record("\(address.debugDescription) fold \(fold) plus \(plus): \(fast) vs \(general)")
+                                Issue.record(
+                                    "\(address.debugDescription) fold \(fold) plus \(plus): \(fast) vs \(general)")
                             }
                         }
                     }
@@ -209,7 +215,8 @@ struct FastPathAgreementTests {
         for iteration in 0..<20_000 {
             clean = iteration % 2 == 0
             let day = String(generator.below(8) == 0 ? generator.below(40) : 1 + generator.below(28))
-            let year = [String(1850 + generator.below(250)), String(generator.below(100)), "02026"][generator.below(6) / 4 * (1 + generator.below(2))]
+            let year = [String(1850 + generator.below(250)), String(generator.below(100)), "02026"][
+                generator.below(6) / 4 * (1 + generator.below(2))]
             let hour = String(format: "%02d", generator.below(26))
             let minute = String(format: "%02d", generator.below(62))
             let second = String(format: "%02d", generator.below(62))
@@ -269,7 +276,8 @@ struct FastPathAgreementTests {
             if whole != cut {
                 failures += 1
                 if failures <= 10 {
-                    Issue.record("\(String(decoding: message, as: UTF8.self).debugDescription) \(limits): \(whole) vs \(cut)")
+                    Issue.record(
+                        "\(String(decoding: message, as: UTF8.self).debugDescription) \(limits): \(whole) vs \(cut)")
                 }
             }
         }
