@@ -20,6 +20,90 @@ package struct AddressCanonicalizer: Sendable, Hashable {
 
     /// The counting identity of `address`.
     package func identity(_ address: String) -> String {
+        if let fast = address.utf8.withContiguousStorageIfAvailable({ asciiIdentity($0, of: address) }),
+            let fast
+        {
+            return fast
+        }
+        return generalIdentity(address)
+    }
+
+    /// The fast path of ``identity(_:)`` for the common shape, an ASCII dot-atom local part and an ASCII domain
+    /// that is neither a domain literal nor internationalized (`xn--`) nor written with a trailing dot; nil for
+    /// anything else (``generalIdentity(_:)`` handles it). It gives exactly what the general path gives, and
+    /// allocates only when a byte has to change (returning `address` itself when none does).
+    func asciiIdentity(_ bytes: UnsafeBufferPointer<UInt8>, of address: String) -> String? {
+        let count = bytes.count
+        // Local part, up to the first '@': a dot-atom of ASCII atext (no '@' can be in it).
+        var index = 0
+        var localUpper = false
+        var previousWasDot = true
+        var firstPlus = -1
+        while index < count {
+            let byte = bytes[index]
+            if byte == UInt8(ascii: "@") { break }
+            if byte == UInt8(ascii: ".") {
+                if previousWasDot { return nil }
+                previousWasDot = true
+            } else {
+                guard byte < 0x80, CanonicalAddress.isAtext(byte) else { return nil }
+                previousWasDot = false
+                if byte &- UInt8(ascii: "A") < 26 { localUpper = true }
+                if byte == UInt8(ascii: "+"), firstPlus < 0 { firstPlus = index }
+            }
+            index += 1
+        }
+        let at = index
+        guard at > 0, at < count - 1, !previousWasDot else { return nil }
+        var localEnd = at
+        if foldPlusTags, firstPlus > 0 {
+            // Cut at the first '+' (not the first character); the rest must still be a dot-atom, else the general
+            // path quotes it.
+            if bytes[firstPlus - 1] == UInt8(ascii: ".") { return nil }
+            localEnd = firstPlus
+            localUpper = false
+            for offset in 0..<localEnd where bytes[offset] &- UInt8(ascii: "A") < 26 { localUpper = true }
+        }
+        // Domain: ASCII, no second '@', no literal, no trailing dot, no ACE label; upper case is lowered.
+        guard bytes[at + 1] != UInt8(ascii: "["), bytes[count - 1] != UInt8(ascii: ".") else { return nil }
+        var domainUpper = false
+        var labelStart = at + 1
+        index = at + 1
+        while index < count {
+            let byte = bytes[index]
+            guard byte < 0x80, byte != UInt8(ascii: "@") else { return nil }
+            if byte &- UInt8(ascii: "A") < 26 {
+                domainUpper = true
+            } else if byte == UInt8(ascii: ".") {
+                labelStart = index + 1
+            } else if byte == UInt8(ascii: "-"), index == labelStart + 3, bytes[index - 1] == UInt8(ascii: "-"),
+                bytes[index - 2] | 0x20 == UInt8(ascii: "n"), bytes[index - 3] | 0x20 == UInt8(ascii: "x")
+            {
+                return nil
+            }
+            index += 1
+        }
+        let lowerLocal = foldLocalPartCase && localUpper
+        if !lowerLocal, !domainUpper, localEnd == at { return address }
+        let length = localEnd + (count - at)
+        return String(unsafeUninitializedCapacity: length) { output in
+            var written = 0
+            for index in 0..<localEnd {
+                let byte = bytes[index]
+                output[written] = lowerLocal && byte &- UInt8(ascii: "A") < 26 ? byte | 0x20 : byte
+                written += 1
+            }
+            for index in at..<count {
+                let byte = bytes[index]
+                output[written] = byte &- UInt8(ascii: "A") < 26 ? byte | 0x20 : byte
+                written += 1
+            }
+            return written
+        }
+    }
+
+    /// ``identity(_:)`` for any input: quoted local parts, non-ASCII, IDNA, domain literals, strings without `@`.
+    func generalIdentity(_ address: String) -> String {
         var (local, wasQuoted, domain) = CanonicalAddress.components(of: address)
         guard let domain else {
             return foldLocalPartCase ? address.lowercased() : address

@@ -11,14 +11,12 @@
 ///
 /// - SeeAlso: [RFC 2047 §4](https://www.rfc-editor.org/rfc/rfc2047#section-4)
 enum EncodedWordPayload {
-    struct Decoded: Hashable, Sendable {
-        var bytes: [UInt8]
-        var defects: [String]
-    }
-
-    static func decodeBase64(_ text: UnsafeBufferPointer<UInt8>) -> Decoded? {
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(text.count / 4 &* 3 &+ 3)
+    /// Decodes base64 `text` into `output` from index `start` (the caller provides at least `text.count` bytes
+    /// there); returns the index after the last byte written and the defects, or nil when undecodable.
+    static func decodeBase64(
+        _ text: UnsafeBufferPointer<UInt8>, into output: UnsafeMutableBufferPointer<UInt8>, at start: Int
+    ) -> (end: Int, defects: [String])? {
+        var written = start
         var defects: [String] = []
         var pending: UInt32 = 0
         var position = 0
@@ -47,13 +45,16 @@ enum EncodedWordPayload {
             position &+= 1
             switch position {
             case 2:
-                bytes.append(UInt8(truncatingIfNeeded: pending &>> 4))
+                output[written] = UInt8(truncatingIfNeeded: pending &>> 4)
+                written &+= 1
                 pending &= 0x0F
             case 3:
-                bytes.append(UInt8(truncatingIfNeeded: pending &>> 2))
+                output[written] = UInt8(truncatingIfNeeded: pending &>> 2)
+                written &+= 1
                 pending &= 0x03
             case 4:
-                bytes.append(UInt8(truncatingIfNeeded: pending))
+                output[written] = UInt8(truncatingIfNeeded: pending)
+                written &+= 1
                 pending = 0
                 position = 0
             default:
@@ -72,12 +73,15 @@ enum EncodedWordPayload {
         if paddedProperly, text[index...].contains(where: { base64Value($0) < 64 }) {
             defects.append("data after base64 padding in an encoded word ignored")
         }
-        return Decoded(bytes: bytes, defects: defects)
+        return (written, defects)
     }
 
-    static func decodeQ(_ text: UnsafeBufferPointer<UInt8>) -> Decoded? {
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(text.count)
+    /// Decodes Q `text` into `output` from index `start` (at least `text.count` bytes there); returns the index
+    /// after the last byte written and the defects, or nil when undecodable.
+    static func decodeQ(
+        _ text: UnsafeBufferPointer<UInt8>, into output: UnsafeMutableBufferPointer<UInt8>, at start: Int
+    ) -> (end: Int, defects: [String])? {
+        var written = start
         var literalEquals = false
         var index = 0
         let count = text.count
@@ -85,7 +89,7 @@ enum EncodedWordPayload {
             let character = text[index]
             switch character {
             case UInt8(ascii: "_"):
-                bytes.append(0x20)
+                output[written] = 0x20
                 index &+= 1
             case UInt8(ascii: "="):
                 guard count &- index >= 3 else {
@@ -94,22 +98,20 @@ enum EncodedWordPayload {
                 let high = hexValue(text[index &+ 1])
                 let low = hexValue(text[index &+ 2])
                 if high < 16, low < 16 {
-                    bytes.append(high &<< 4 | low)
+                    output[written] = high &<< 4 | low
                     index &+= 3
                 } else {
                     literalEquals = true
-                    bytes.append(character)
+                    output[written] = character
                     index &+= 1
                 }
             default:
-                bytes.append(character)
+                output[written] = character
                 index &+= 1
             }
+            written &+= 1
         }
-        return Decoded(
-            bytes: bytes,
-            defects: literalEquals ? ["\"=\" without two hex digits in a Q encoded word kept as is"] : []
-        )
+        return (written, literalEquals ? ["\"=\" without two hex digits in a Q encoded word kept as is"] : [])
     }
 
     /// The 6-bit value of a base64 character, or 64 and above for anything else.

@@ -20,17 +20,17 @@ extension HeaderParser {
     /// Defects are prefixed with `label` (e.g. `"to"`).
     package static func parseAddressList(_ value: some Collection<UInt8>, label: String = "address") -> AddressList {
         var parser = AddressListParser()
-        var mailboxes: [Mailbox] = []
+        var appearances: [AddressAppearance] = []
         var defects: [String] = []
         var containsGroup = false
         let run: (UnsafeBufferPointer<UInt8>) -> Void = { buffer in
             containsGroup = parser.parse(
-                unfoldingIfNeeded: buffer, label: label, mailboxes: &mailboxes, defects: &defects)
+                unfoldingIfNeeded: buffer, label: label, field: .to, into: &appearances, defects: &defects)
         }
         if value.withContiguousStorageIfAvailable(run) == nil {
             Array(value).withUnsafeBufferPointer(run)
         }
-        let result = AddressList(mailboxes: mailboxes, defects: defects, containsGroup: containsGroup)
+        let result = AddressList(mailboxes: appearances.map(\.mailbox), defects: defects, containsGroup: containsGroup)
         return result
     }
 }

@@ -58,41 +58,63 @@ struct AddressListParser {
     /// Encoded-word scanning: no `?=` before this index (until white space), so scans starting earlier fail fast.
     private var encodedWordNoCloseBefore = -1
     private var label = ""
+    /// Whether plain elements take ``simpleElement(_:defects:)`` (tests turn it off to compare both paths).
+    var usesFastPath: Bool
+    /// How many elements the general path read (for the tests).
+    private(set) var generalElements = 0
 
-    init() {
-        tokens.reserveCapacity(16)
-        localBuffer.reserveCapacity(32)
-        addressBuffer.reserveCapacity(64)
+    /// The scratch buffers grow on first use: most values never need the general path's buffers.
+    init(usesFastPath: Bool = true) {
+        self.usesFastPath = usesFastPath
     }
 
     // MARK: - Entry
 
-    /// Parses a field value, unfolding it first when it has line ends; returns whether a group was seen.
+    /// Parses a field value, unfolding it first when it has line ends, appending its mailboxes as appearances in
+    /// `field`; returns whether a group was seen.
     mutating func parse(
         unfoldingIfNeeded value: UnsafeBufferPointer<UInt8>,
         label: String,
-        mailboxes: inout [Mailbox],
+        field: AddressField,
+        into appearances: inout [AddressAppearance],
         defects: inout [String]
     ) -> Bool {
         // A lone CR is no fold; the lexer reads it as white space (and drops it from names and addresses).
         guard ByteSearch.firstIndex(of: 0x0A, in: value, from: 0, to: value.count) < value.count else {
-            return parse(value, label: label, mailboxes: &mailboxes, defects: &defects)
+            return parse(value, label: label, field: field, into: &appearances, defects: &defects)
+        }
+        // The fast path reads folded plain elements as they are (line ends are white space between elements, and
+        // anything else with a line end in it is not plain). At the first element that is not plain, the rest of
+        // the value is unfolded and read from there, as if the whole value had been unfolded first: up to that
+        // point no group, stray ';' or defect can have been seen, so the parser state is the initial one.
+        var rest = 0
+        if usesFastPath {
+            self.label = label
+            position = 0
+            encodedWordNoCloseBefore = -1
+            while let (mailbox, isEnd) = simpleElement(value, defects: &defects) {
+                appearances.append(AddressAppearance(field: field, mailbox: mailbox))
+                if isEnd { return false }
+            }
+            rest = position
         }
         var copy = unfolded
         unfolded = []
-        HeaderUnfolding.unfold(value, into: &copy)
+        HeaderUnfolding.unfold(UnsafeBufferPointer(rebasing: value[rest...]), into: &copy)
         let result = copy.withUnsafeBufferPointer {
-            parse($0, label: label, mailboxes: &mailboxes, defects: &defects)
+            parse($0, label: label, field: field, into: &appearances, defects: &defects)
         }
         unfolded = copy
         return result
     }
 
-    /// Parses an unfolded field value; returns whether a group was seen.
+    /// Parses an unfolded field value, appending its mailboxes as appearances in `field`; returns whether a group
+    /// was seen.
     mutating func parse(
         _ input: UnsafeBufferPointer<UInt8>,
         label: String,
-        mailboxes: inout [Mailbox],
+        field: AddressField,
+        into appearances: inout [AddressAppearance],
         defects: inout [String]
     ) -> Bool {
         self.label = label
@@ -102,7 +124,16 @@ struct AddressListParser {
         var containsGroup = false
         var commaExpected = false
         while true {
+            if usesFastPath, !commaExpected, let (mailbox, isEnd) = simpleElement(input, defects: &defects) {
+                appearances.append(AddressAppearance(field: field, mailbox: mailbox))
+                if isEnd {
+                    if inGroup { addDefect("group without closing ';'", to: &defects) }
+                    return containsGroup
+                }
+                continue
+            }
             tokens.removeAll(keepingCapacity: true)
+            generalElements &+= 1
             let terminator = lexElement(input, defects: &defects)
             if commaExpected {
                 if !tokens.isEmpty { addDefect("missing ',' after a group", to: &defects) }
@@ -118,7 +149,7 @@ struct AddressListParser {
                 addDefect("unexpected ':'", to: &defects)
             }
             if !tokens.isEmpty, let mailbox = interpretElement(input, defects: &defects) {
-                mailboxes.append(mailbox)
+                appearances.append(AddressAppearance(field: field, mailbox: mailbox))
             }
             switch terminator {
             case .semicolon:
@@ -153,24 +184,217 @@ struct AddressListParser {
         return true
     }
 
+    // MARK: - Fast path
+
+    /// The element at `position` when it has one of the plain shapes nearly all mail uses, read in one pass
+    /// without tokens; nil (with `position` and `defects` unchanged) for anything else, which the general path
+    /// then reads from the same place.
+    ///
+    /// Accepted, with white space (SP, HTAB, CR, LF) before the element, white space and comments after it, and
+    /// `,` or the end after that:
+    /// - `local@domain`;
+    /// - `<local@domain>`, `Words <local@domain>`, `"Quoted name" <local@domain>`;
+    /// where `local` and `domain` are ASCII dot-atoms without `=?` and no label of `domain` is an `xn--` label;
+    /// words are atoms (printable, 8-bit allowed, no specials but `.`) and RFC 2047 encoded words, one SP between
+    /// them; a quoted name has no backslash and no control character. For exactly these inputs the general path
+    /// gives the address with the domain lowercased, the name bytes as written (decoded like the general path
+    /// decodes them, with the same defects) and no other defect; this path gives the same.
+    private mutating func simpleElement(
+        _ input: UnsafeBufferPointer<UInt8>, defects: inout [String]
+    ) -> (Mailbox, isEnd: Bool)? {
+        let count = input.count
+        var index = Self.skipWhiteSpace(input, from: position)
+        guard index < count else { return nil }
+        var nameStart = index
+        var nameEnd = index
+        var quotedName = false
+        let addressStart: Int
+        if input[index] == UInt8(ascii: "\"") {
+            index += 1
+            nameStart = index
+            while index < count {
+                let byte = input[index]
+                if byte == UInt8(ascii: "\"") { break }
+                guard byte >= 0x20, byte != 0x7F, byte != UInt8(ascii: "\\") else { return nil }
+                index += 1
+            }
+            guard index < count else { return nil }
+            nameEnd = index
+            quotedName = true
+            index = Self.skipWhiteSpace(input, from: index + 1)
+            guard index < count, input[index] == UInt8(ascii: "<") else { return nil }
+            addressStart = index + 1
+        } else {
+            // Words, as the lexer would split them into atoms (an encoded word at the start of an atom may hold
+            // specials) and '.' specials; a run directly followed by '@' is the local part of a bare address.
+            var sawSpace = false
+            var atTokenStart = true
+            while index < count {
+                let byte = input[index]
+                if atTokenStart, byte == UInt8(ascii: "="), let end = encodedWordEnd(input, at: index) {
+                    index = end
+                    atTokenStart = false
+                } else if byte == UInt8(ascii: ".") {
+                    index += 1
+                    atTokenStart = true
+                } else if byte == 0x20 {
+                    guard index + 1 < count, Self.isSimpleWordByte(input[index + 1]) else { break }
+                    sawSpace = true
+                    index += 1
+                    atTokenStart = true
+                } else if Self.isSimpleWordByte(byte) {
+                    index += 1
+                    atTokenStart = false
+                } else {
+                    break
+                }
+            }
+            guard index > nameStart else { return nil }
+            if !sawSpace, index < count, input[index] == UInt8(ascii: "@") {
+                // A bare addr-spec.
+                guard let (address, end) = simpleAddrSpec(input, from: nameStart),
+                    let after = Self.skipTrailingCFWS(input, from: end)
+                else { return nil }
+                if after < count, input[after] != UInt8(ascii: ",") { return nil }
+                position = after < count ? after + 1 : count
+                return (Mailbox(name: "", address: address), after >= count)
+            }
+            nameEnd = index
+            index = Self.skipWhiteSpace(input, from: index)
+            guard index < count, input[index] == UInt8(ascii: "<") else { return nil }
+            addressStart = index + 1
+        }
+        guard let (address, end) = simpleAddrSpec(input, from: addressStart), end < count,
+            input[end] == UInt8(ascii: ">"), let after = Self.skipTrailingCFWS(input, from: end + 1)
+        else { return nil }
+        if after < count, input[after] != UInt8(ascii: ",") { return nil }
+        position = after < count ? after + 1 : count
+        let nameBytes = UnsafeBufferPointer(rebasing: input[nameStart..<nameEnd])
+        let name: String
+        if Self.isPlainASCII(nameBytes, allowEncodedWords: quotedName) {
+            name = String(decoding: nameBytes, as: UTF8.self)
+        } else {
+            let decoded =
+                quotedName
+                ? EncodedWordDecoder.decode(raw: nameBytes) : EncodedWordDecoder.decode(unstructured: nameBytes)
+            for defect in decoded.defects { addDefect(defect, to: &defects) }
+            name = decoded.text
+        }
+        return (Mailbox(name: name, address: address), after >= count)
+    }
+
+    /// A byte of an atom in a display name on the fast path: printable ASCII other than specials and `\`, or
+    /// 8-bit.
+    @inline(__always)
+    private static func isSimpleWordByte(_ byte: UInt8) -> Bool {
+        byte > 0x20 && byte != 0x7F && byte != UInt8(ascii: "\\") && !endsAtom(byte)
+    }
+
+    /// White space and complete comments after an element (as ``skipCFWS(_:defects:)`` skips them); nil when a
+    /// comment is not terminated (the general path records that).
+    private static func skipTrailingCFWS(_ input: UnsafeBufferPointer<UInt8>, from start: Int) -> Int? {
+        let (end, unterminated) = scanCFWS(input, from: start)
+        return unterminated ? nil : end
+    }
+
+    /// An ASCII `dot-atom "@" dot-atom` starting at `start` (no `xn--` label, no `=?`): the canonical address
+    /// (domain lowercased) and the index after it; nil for anything else.
+    private mutating func simpleAddrSpec(_ input: UnsafeBufferPointer<UInt8>, from start: Int) -> (String, Int)? {
+        let count = input.count
+        var index = start
+        var previous: UInt8 = UInt8(ascii: ".")
+        while index < count {
+            let byte = input[index]
+            if byte == UInt8(ascii: "@") { break }
+            if byte == UInt8(ascii: ".") {
+                if previous == UInt8(ascii: ".") { return nil }
+            } else {
+                guard byte < 0x80, CanonicalAddress.isAtext(byte) else { return nil }
+                if previous == UInt8(ascii: "="), byte == UInt8(ascii: "?") { return nil }
+            }
+            previous = byte
+            index += 1
+        }
+        guard index < count, index > start, previous != UInt8(ascii: ".") else { return nil }
+        let at = index
+        index += 1
+        var labelStart = index
+        var upper = false
+        previous = UInt8(ascii: ".")
+        while index < count {
+            let byte = input[index]
+            if byte == UInt8(ascii: ".") {
+                if previous == UInt8(ascii: ".") { return nil }
+                labelStart = index + 1
+            } else {
+                guard byte < 0x80, CanonicalAddress.isAtext(byte) else { break }
+                if previous == UInt8(ascii: "="), byte == UInt8(ascii: "?") { return nil }
+                if byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") {
+                    upper = true
+                } else if byte == UInt8(ascii: "-"), index == labelStart + 3, input[index - 1] == UInt8(ascii: "-"),
+                    input[index - 2] | 0x20 == UInt8(ascii: "n"), input[index - 3] | 0x20 == UInt8(ascii: "x")
+                {
+                    return nil
+                }
+            }
+            previous = byte
+            index += 1
+        }
+        guard index > at + 1, previous != UInt8(ascii: ".") else { return nil }
+        let end = index
+        if !upper {
+            return (String(decoding: UnsafeBufferPointer(rebasing: input[start..<end]), as: UTF8.self), end)
+        }
+        let address = String(unsafeUninitializedCapacity: end - start) { output in
+            for offset in 0..<(end - start) {
+                let byte = input[start + offset]
+                output[offset] =
+                    offset > at - start && byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte | 0x20 : byte
+            }
+            return end - start
+        }
+        return (address, end)
+    }
+
+    @inline(__always)
+    private static func skipWhiteSpace(_ input: UnsafeBufferPointer<UInt8>, from start: Int) -> Int {
+        var index = start
+        while index < input.count {
+            let byte = input[index]
+            guard byte == 0x20 || byte == 0x09 || byte == 0x0D || byte == 0x0A else { break }
+            index += 1
+        }
+        return index
+    }
+
     // MARK: - Lexing
 
     /// Skips white space and comments; returns whether any was skipped.
     private mutating func skipCFWS(_ input: UnsafeBufferPointer<UInt8>, defects: inout [String]) -> Bool {
-        var skipped = false
+        let (end, unterminated) = Self.scanCFWS(input, from: position)
+        let skipped = end > position
+        position = end
+        if unterminated { addDefect("unterminated comment", to: &defects) }
+        return skipped
+    }
+
+    /// The index after the white space (SP, HTAB, CR, LF) and comments (nested, with quoted pairs) at `start`,
+    /// and whether a comment ran to the end of the input unterminated.
+    private static func scanCFWS(
+        _ input: UnsafeBufferPointer<UInt8>, from start: Int
+    ) -> (end: Int, unterminated: Bool) {
+        var index = start
         let count = input.count
-        while position < count {
-            let byte = input[position]
+        while index < count {
+            let byte = input[index]
             if byte == 0x20 || byte == 0x09 || byte == 0x0D || byte == 0x0A {
-                position += 1
-                skipped = true
+                index += 1
             } else if byte == UInt8(ascii: "(") {
-                skipped = true
                 var depth = 0
-                while position < count {
-                    let inner = input[position]
+                while index < count {
+                    let inner = input[index]
                     if inner == UInt8(ascii: "\\") {
-                        position += 2
+                        index += 2
                         continue
                     }
                     if inner == UInt8(ascii: "(") {
@@ -179,19 +403,15 @@ struct AddressListParser {
                         depth -= 1
                         if depth == 0 { break }
                     }
-                    position += 1
+                    index += 1
                 }
-                if position >= count {
-                    position = count
-                    addDefect("unterminated comment", to: &defects)
-                } else {
-                    position += 1
-                }
+                if index >= count { return (count, true) }
+                index += 1
             } else {
                 break
             }
         }
-        return skipped
+        return (index, false)
     }
 
     /// Bytes that end an atom: white space, CR, LF and the specials `()<>[]:;@,."` (bit sets for 0-63 and 64-127).
@@ -750,7 +970,7 @@ struct AddressListParser {
     // MARK: - Byte helpers
 
     /// ASCII only, and (unless allowed) no `=?` that could start an encoded word: decoding is the identity.
-    private static func isPlainASCII(_ bytes: [UInt8], allowEncodedWords: Bool) -> Bool {
+    private static func isPlainASCII(_ bytes: some Sequence<UInt8>, allowEncodedWords: Bool) -> Bool {
         var previousWasEquals = false
         for byte in bytes {
             if byte >= 0x80 { return false }

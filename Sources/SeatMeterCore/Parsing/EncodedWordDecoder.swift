@@ -118,11 +118,6 @@ package enum EncodedWordDecoder {
         return output
     }
 
-    private enum Piece {
-        case plain(Range<Int>)
-        case word(Charset, [UInt8])
-    }
-
     private enum WordScan {
         /// Not an encoded word: continue after the `=`.
         case notAWord
@@ -130,7 +125,8 @@ package enum EncodedWordDecoder {
         case unknownEncoding(String)
         /// An encoded word that cannot be decoded, ending before `end`: kept as text.
         case undecodable(end: Int, defect: String)
-        case decoded(end: Int, charset: Charset, bytes: [UInt8], defects: [String])
+        /// A decoded word: its bytes were written to the scratch buffer up to `written`.
+        case decoded(end: Int, charset: Charset, written: Int, defects: [String])
     }
 
     /// Finds `?=` at or after an offset, remembering the last answer so a header full of `=?` that never
@@ -157,91 +153,91 @@ package enum EncodedWordDecoder {
         }
     }
 
+    /// Decodes text that holds `=?`, in one pass: the payload of every encoded word is decoded into one scratch
+    /// buffer (never longer than the input: B and Q text never decodes to more bytes than it has), where adjacent
+    /// words of one charset lie next to each other and are decoded together.
     private static func decodeWords(_ bytes: UnsafeBufferPointer<UInt8>) -> DecodedText {
-        var pieces: [Piece] = []
-        pieces.reserveCapacity(4)
-        var defects: [String] = []
+        // The buffer lives only for this call; nothing keeps a pointer into it.
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: max(bytes.count, 1)) { scratch in
+            decodeWords(bytes, scratch: scratch)
+        }
+    }
+
+    private static func decodeWords(
+        _ bytes: UnsafeBufferPointer<UInt8>, scratch: UnsafeMutableBufferPointer<UInt8>
+    ) -> DecodedText {
+        // Defects of reading the words come first, then those of decoding the text, as each kind is found.
+        var wordDefects: [String] = []
+        var textDefects: [String] = []
+        var text = ""
         var terminators = TerminatorFinder()
+        var written = 0
+        // The decoded word(s) not yet turned into text: scratch[pending.start..<written] in one charset.
+        var pending: (charset: Charset, start: Int)?
         var plainStart = 0
         var index = 0
         let count = bytes.count
+
+        // The first piece becomes the text as it is (appending to an empty string would copy it).
+        func appendPending(upTo end: Int) {
+            guard let (charset, start) = pending else { return }
+            let decoded = charset.decode(UnsafeBufferPointer(rebasing: scratch[start..<end]))
+            if text.isEmpty { text = decoded.text } else { text += decoded.text }
+            textDefects.append(contentsOf: decoded.defects)
+        }
+        func appendPlain(_ range: Range<Int>) {
+            let plain = decodePlain(UnsafeBufferPointer(rebasing: bytes[range]))
+            if text.isEmpty { text = plain.text } else { text += plain.text }
+            textDefects.append(contentsOf: plain.defects)
+        }
+
         while index &+ 1 < count {
             guard bytes[index] == equals, bytes[index &+ 1] == question else {
                 index &+= 1
                 continue
             }
-            switch scanWord(bytes, at: index, terminators: &terminators) {
+            let mark = written
+            switch scanWord(bytes, at: index, terminators: &terminators, into: scratch, at: mark) {
             case .notAWord:
                 index &+= 1
             case .unknownEncoding(let defect):
-                defects.append(defect)
+                wordDefects.append(defect)
                 index &+= 2
             case .undecodable(let end, let defect):
-                defects.append(defect)
+                wordDefects.append(defect)
                 index = end
-            case .decoded(let end, let charset, let wordBytes, let wordDefects):
-                if plainStart < index {
-                    pieces.append(.plain(plainStart..<index))
+            case .decoded(let end, let charset, let wordEnd, let defects):
+                wordDefects.append(contentsOf: defects)
+                let gap = plainStart..<index
+                if let current = pending, gap.isEmpty || isLinearWhiteSpace(bytes, gap) {
+                    // RFC 2047 §6.2: white space between adjacent encoded words is not displayed; words of one
+                    // charset are joined as bytes (their bytes already follow each other in the scratch buffer).
+                    if current.charset != charset {
+                        appendPending(upTo: mark)
+                        pending = (charset, mark)
+                    }
+                } else {
+                    appendPending(upTo: mark)
+                    if !gap.isEmpty { appendPlain(gap) }
+                    pending = (charset, mark)
                 }
-                pieces.append(.word(charset, wordBytes))
-                defects.append(contentsOf: wordDefects)
+                written = wordEnd
                 index = end
                 plainStart = end
             }
         }
-        if plainStart < count {
-            pieces.append(.plain(plainStart..<count))
-        }
-
-        var text = ""
-        text.reserveCapacity(count)
-        var position = 0
-        while position < pieces.count {
-            switch pieces[position] {
-            case .plain(let range):
-                if position > 0, position &+ 1 < pieces.count, case .word = pieces[position &- 1],
-                    case .word = pieces[position &+ 1], isLinearWhiteSpace(bytes, range)
-                {
-                    // RFC 2047 §6.2: white space between adjacent encoded words is not displayed.
-                    position &+= 1
-                    continue
-                }
-                let plain = decodePlain(UnsafeBufferPointer(rebasing: bytes[range]))
-                text += plain.text
-                defects.append(contentsOf: plain.defects)
-                position &+= 1
-            case .word(let charset, let wordBytes):
-                // Join the following words of the same charset (with only white space between) as bytes.
-                var joined = wordBytes
-                var next = position &+ 1
-                while next < pieces.count {
-                    if case .word(let nextCharset, let nextBytes) = pieces[next], nextCharset == charset {
-                        joined += nextBytes
-                        next &+= 1
-                    } else if case .plain(let range) = pieces[next], isLinearWhiteSpace(bytes, range),
-                        next &+ 1 < pieces.count, case .word(let nextCharset, let nextBytes) = pieces[next &+ 1],
-                        nextCharset == charset
-                    {
-                        joined += nextBytes
-                        next &+= 2
-                    } else {
-                        break
-                    }
-                }
-                let decoded = joined.withUnsafeBufferPointer { charset.decode($0) }
-                text += decoded.text
-                defects.append(contentsOf: decoded.defects)
-                position = next
-            }
-        }
-        return DecodedText(text: text, defects: unique(defects))
+        appendPending(upTo: written)
+        if plainStart < count { appendPlain(plainStart..<count) }
+        return DecodedText(text: text, defects: unique(wordDefects + textDefects))
     }
 
     /// Reads the encoded word starting with the `=?` at `start`.
     private static func scanWord(
         _ bytes: UnsafeBufferPointer<UInt8>,
         at start: Int,
-        terminators: inout TerminatorFinder
+        terminators: inout TerminatorFinder,
+        into scratch: UnsafeMutableBufferPointer<UInt8>,
+        at written: Int
     ) -> WordScan {
         let count = bytes.count
         let charsetStart = start &+ 2
@@ -265,15 +261,15 @@ package enum EncodedWordDecoder {
         let end = textEnd &+ 2
         let label = UnsafeBufferPointer(rebasing: bytes[charsetStart..<charsetEnd])
         let text = UnsafeBufferPointer(rebasing: bytes[textStart..<textEnd])
-        let payload: EncodedWordPayload.Decoded?
+        let payload: (end: Int, defects: [String])?
         switch encoding {
         case UInt8(ascii: "B"), UInt8(ascii: "b"):
-            payload = EncodedWordPayload.decodeBase64(text)
+            payload = EncodedWordPayload.decodeBase64(text, into: scratch, at: written)
             guard payload != nil else {
                 return .undecodable(end: end, defect: "encoded word with undecodable base64 text kept as is")
             }
         case UInt8(ascii: "Q"), UInt8(ascii: "q"):
-            payload = EncodedWordPayload.decodeQ(text)
+            payload = EncodedWordPayload.decodeQ(text, into: scratch, at: written)
             guard payload != nil else {
                 return .undecodable(end: end, defect: "encoded word with a truncated Q escape kept as is")
             }
@@ -286,7 +282,7 @@ package enum EncodedWordDecoder {
             let name = String(decoding: label, as: UTF8.self)
             return .undecodable(end: end, defect: "encoded word with unknown charset \"\(name)\" kept as is")
         }
-        return .decoded(end: end, charset: charset, bytes: payload.bytes, defects: payload.defects)
+        return .decoded(end: end, charset: charset, written: payload.end, defects: payload.defects)
     }
 
     private static func isLinearWhiteSpace(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> Bool {

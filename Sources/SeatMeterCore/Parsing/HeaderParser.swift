@@ -38,6 +38,18 @@ package enum HeaderParser {
         return Array(block).withUnsafeBufferPointer { parse(buffer: $0, limits: limits) }
     }
 
+    /// ``parse(_:)`` for the bytes callers hold (file contents, a block cut with ``headerBlock(of:)``):
+    /// concrete overloads, so a call from another module needs no generic dispatch (`package` generics are not
+    /// specialised across modules).
+    package static func parse(_ block: ArraySlice<UInt8>) -> MessageFacts {
+        block.withUnsafeBufferPointer { parse(buffer: $0, limits: .default) }
+    }
+
+    /// ``parse(_:)`` for a whole array.
+    package static func parse(_ block: [UInt8]) -> MessageFacts {
+        block.withUnsafeBufferPointer { parse(buffer: $0, limits: .default) }
+    }
+
     /// The header block of a whole message: the bytes before the first empty line (CRLF or bare LF), including
     /// the line end of the last field; all of `message` when it has no empty line.
     package static func headerBlock<Bytes: Collection<UInt8>>(of message: Bytes) -> Bytes.SubSequence {
@@ -47,13 +59,18 @@ package enum HeaderParser {
         return message.prefix(length)
     }
 
-    static func parse(buffer: UnsafeBufferPointer<UInt8>, limits: HeaderLimits) -> MessageFacts {
-        let block = UnsafeBufferPointer(rebasing: buffer[0..<RawHeaderField.headerBlockLength(buffer)])
+    /// ``headerBlock(of:)`` for an array (a message file read into memory), without generic dispatch.
+    package static func headerBlock(of message: [UInt8]) -> ArraySlice<UInt8> {
+        message[0..<message.withUnsafeBufferPointer { RawHeaderField.headerBlockLength($0) }]
+    }
+
+    /// Parses the header block at the start of `block` (the scanner stops at the first empty line).
+    static func parse(buffer block: UnsafeBufferPointer<UInt8>, limits: HeaderLimits) -> MessageFacts {
         var facts = MessageFacts()
         facts.appearances.reserveCapacity(8)
         var defects: [String] = []
-        let fields = RawHeaderField.scan(block, limits: limits, defects: &defects)
-        if fields.isEmpty { defects.append("no header fields") }
+        var scanner = RawHeaderField.Scanner(block, limits: limits)
+        var fieldCount = 0
 
         var addressParser = AddressListParser()
         var automation = AutomationSignals()
@@ -63,7 +80,8 @@ package enum HeaderParser {
         var sawMessageID = false
         var unfolded: [UInt8] = []
 
-        for field in fields {
+        while let field = scanner.next() {
+            fieldCount += 1
             let kind = HeaderFieldKind.of(UnsafeBufferPointer(rebasing: block[field.nameStart..<field.nameEnd]))
             if kind == .other { continue }
             let value = UnsafeBufferPointer(rebasing: block[field.valueStart..<field.valueEnd])
@@ -75,18 +93,16 @@ package enum HeaderParser {
                     defects.append("\(label): field appears more than once")
                 }
                 seenAddressFields |= bit
-                var mailboxes: [Mailbox] = []
+                let before = facts.appearances.count
                 let containsGroup = addressParser.parse(
-                    unfoldingIfNeeded: value, label: label, mailboxes: &mailboxes, defects: &defects)
-                if mailboxes.isEmpty, !containsGroup {
+                    unfoldingIfNeeded: value, label: label, field: addressField, into: &facts.appearances,
+                    defects: &defects)
+                if facts.appearances.count == before, !containsGroup {
                     if HeaderUnfolding.isBlank(value) {
                         if addressField != .bcc { defects.append("\(label): empty field") }
                     } else {
                         defects.append("\(label): no mailbox")
                     }
-                }
-                for mailbox in mailboxes {
-                    facts.appearances.append(AddressAppearance(field: addressField, mailbox: mailbox))
                 }
             case .subject:
                 guard !sawSubject else {
@@ -94,6 +110,10 @@ package enum HeaderParser {
                     continue
                 }
                 sawSubject = true
+                if isPlainSingleLine(value) {
+                    facts.subject = String(decoding: HeaderUnfolding.trimmed(value), as: UTF8.self)
+                    continue
+                }
                 HeaderUnfolding.unfold(value, into: &unfolded)
                 let text = HeaderUnfolding.trimmed(unfolded)
                 if text.allSatisfy({ $0 < 0x80 }) && !containsEncodedWordStart(text) {
@@ -125,11 +145,30 @@ package enum HeaderParser {
                 automation.observe(kind, value)
             }
         }
+        // The scanner's own defects come first, as they describe the block as a whole.
+        let scanDefects = scanner.defects
+        if !scanDefects.isEmpty { defects.insert(contentsOf: scanDefects, at: 0) }
+        if fieldCount == 0 { defects.append("no header fields") }
         facts.automation = AutomationFacts(reasons: automation.reasons)
         facts.defects = defects
         // The digest is the de-duplication key only without a Message-ID; hashing costs more than parsing.
-        if facts.messageID == nil { facts.digest = HeaderDigest.hexDigest(block: block, fields: fields) }
+        if facts.messageID == nil {
+            var ignored: [String] = []
+            let fields = RawHeaderField.scan(block, limits: limits, defects: &ignored)
+            facts.digest = HeaderDigest.hexDigest(block: block, fields: fields)
+        }
         return facts
+    }
+
+    /// ASCII without line ends and without `=?`: the unfolded, decoded text is the value itself (trimmed).
+    private static func isPlainSingleLine(_ value: UnsafeBufferPointer<UInt8>) -> Bool {
+        var previousWasEquals = false
+        for byte in value {
+            if byte >= 0x80 || byte == 0x0D || byte == 0x0A { return false }
+            if previousWasEquals && byte == UInt8(ascii: "?") { return false }
+            previousWasEquals = byte == UInt8(ascii: "=")
+        }
+        return true
     }
 
     private static func containsEncodedWordStart(_ bytes: ArraySlice<UInt8>) -> Bool {

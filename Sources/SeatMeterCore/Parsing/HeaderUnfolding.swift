@@ -15,6 +15,15 @@ enum HeaderUnfolding {
         value.allSatisfy { $0 == 0x20 || $0 == 0x09 || $0 == 0x0D || $0 == 0x0A }
     }
 
+    /// `value` without leading and trailing white space (SP, HTAB).
+    static func trimmed(_ value: UnsafeBufferPointer<UInt8>) -> UnsafeBufferPointer<UInt8> {
+        var start = 0
+        var end = value.count
+        while start < end, value[start] == 0x20 || value[start] == 0x09 { start += 1 }
+        while end > start, value[end - 1] == 0x20 || value[end - 1] == 0x09 { end -= 1 }
+        return UnsafeBufferPointer(rebasing: value[start..<end])
+    }
+
     /// `value` without leading and trailing white space (after unfolding).
     static func trimmed(_ value: [UInt8]) -> ArraySlice<UInt8> {
         var start = value.startIndex

@@ -34,6 +34,14 @@ package enum MailDateParser {
     }
 
     static func parse(buffer: UnsafeBufferPointer<UInt8>) -> (date: Date?, defects: [String]) {
+        if let seconds = commonForm(buffer) {
+            return (Date(timeIntervalSince1970: TimeInterval(seconds)), [])
+        }
+        return generalParse(buffer: buffer)
+    }
+
+    /// The tokenizing parser, for every form (``parse(buffer:)`` tries ``commonForm(_:)`` first).
+    static func generalParse(buffer: UnsafeBufferPointer<UInt8>) -> (date: Date?, defects: [String]) {
         let tokens = tokenize(buffer)
         var defects: [String] = []
         guard let seconds = interpret(tokens, defects: &defects) else {
@@ -42,6 +50,84 @@ package enum MailDateParser {
         }
         return (Date(timeIntervalSince1970: TimeInterval(seconds)), defects)
     }
+
+    // MARK: - Fast path
+
+    /// Seconds since 1970 for the form nearly all mail uses, `[Ddd, ]D[D] Mmm YYYY HH:MM:SS ±HHMM` with single
+    /// spaces (white space and anything else may follow the zone, as the general parser ignores it); nil for
+    /// anything else, or for values the general parser would accept only with a defect. Read with integer
+    /// arithmetic in one pass, without tokens; it gives exactly what the general parser gives.
+    static func commonForm(_ buffer: UnsafeBufferPointer<UInt8>) -> Int64? {
+        let count = buffer.count
+        var index = 0
+        while index < count, buffer[index] == 0x20 || buffer[index] == 0x09 { index += 1 }
+        @inline(__always) func letters3(_ at: Int) -> UInt64? {
+            guard at + 3 <= count else { return nil }
+            var packed: UInt64 = 0
+            for offset in 0..<3 {
+                let letter = buffer[at + offset] | 0x20
+                guard letter >= UInt8(ascii: "a"), letter <= UInt8(ascii: "z"), buffer[at + offset] >= 0x41 else {
+                    return nil
+                }
+                packed |= UInt64(letter) << (8 * UInt64(offset))
+            }
+            return packed
+        }
+        @inline(__always) func digit(_ at: Int) -> Int? {
+            guard at < count else { return nil }
+            let byte = buffer[at]
+            guard byte >= 0x30, byte <= 0x39 else { return nil }
+            return Int(byte - 0x30)
+        }
+        @inline(__always) func isByte(_ at: Int, _ expected: UInt8) -> Bool { at < count && buffer[at] == expected }
+        // Day of week: three letters, a comma, a space.
+        if index < count, buffer[index] >= 0x41 {
+            guard let packed = letters3(index), days.contains(packed), isByte(index + 3, UInt8(ascii: ",")),
+                isByte(index + 4, 0x20)
+            else { return nil }
+            index += 5
+        }
+        guard let d1 = digit(index) else { return nil }
+        var day = d1
+        index += 1
+        if let d2 = digit(index) {
+            day = day * 10 + d2
+            index += 1
+        }
+        guard isByte(index, 0x20), let monthPacked = letters3(index + 1), isByte(index + 4, 0x20),
+            let monthIndex = months.firstIndex(of: monthPacked)
+        else { return nil }
+        let month = monthIndex + 1
+        index += 5
+        guard let y1 = digit(index), let y2 = digit(index + 1), let y3 = digit(index + 2), let y4 = digit(index + 3),
+            isByte(index + 4, 0x20)
+        else { return nil }
+        let year = y1 * 1000 + y2 * 100 + y3 * 10 + y4
+        index += 5
+        guard let h1 = digit(index), let h2 = digit(index + 1), isByte(index + 2, UInt8(ascii: ":")),
+            let m1 = digit(index + 3), let m2 = digit(index + 4), isByte(index + 5, UInt8(ascii: ":")),
+            let s1 = digit(index + 6), let s2 = digit(index + 7), isByte(index + 8, 0x20)
+        else { return nil }
+        let hour = h1 * 10 + h2
+        let minute = m1 * 10 + m2
+        let second = s1 * 10 + s2
+        index += 9
+        guard index < count, buffer[index] == UInt8(ascii: "+") || buffer[index] == UInt8(ascii: "-"),
+            let z1 = digit(index + 1), let z2 = digit(index + 2), let z3 = digit(index + 3), let z4 = digit(index + 4),
+            digit(index + 5) == nil
+        else { return nil }
+        let zoneHours = z1 * 10 + z2
+        let zoneMinutes = z3 * 10 + z4
+        guard year >= 1900, day >= 1, day <= daysIn(month: month, year: year), hour <= 23, minute <= 59,
+            second <= 60, zoneHours <= 23, zoneMinutes <= 59
+        else { return nil }
+        let sign = buffer[index] == UInt8(ascii: "-") ? -1 : 1
+        let offset = sign * (zoneHours * 3600 + zoneMinutes * 60)
+        let days = daysFromCivil(year: year, month: month, day: day)
+        return days * 86_400 + Int64(hour * 3600 + minute * 60 + min(second, 59)) - Int64(offset)
+    }
+
+    // MARK: - General path
 
     private static func tokenize(_ buffer: UnsafeBufferPointer<UInt8>) -> [Token] {
         var tokens: [Token] = []

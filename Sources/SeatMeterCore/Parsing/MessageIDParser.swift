@@ -21,6 +21,8 @@ package enum MessageIDParser {
         var idStart = index
         var idEnd = index
         var needsFilter = false
+        // Printable ASCII only (checked on the way, so the common id is read once).
+        var printable = true
         if index < count, buffer[index] == UInt8(ascii: "<") {
             index += 1
             idStart = index
@@ -32,12 +34,16 @@ package enum MessageIDParser {
                     break
                 }
                 if byte == UInt8(ascii: "<") { break }
-                if isSpace(byte) { needsFilter = true }
+                if byte <= 0x20 || byte >= 0x7F {
+                    printable = false
+                    if isSpace(byte) { needsFilter = true }
+                }
                 index += 1
             }
             idEnd = index
             if !closed { defects.append("message-id: missing '>'") }
         } else {
+            printable = false
             while index < count, !isSpace(buffer[index]), buffer[index] != UInt8(ascii: "(") {
                 if buffer[index] == UInt8(ascii: ">") { needsFilter = true }
                 index += 1
@@ -49,6 +55,7 @@ package enum MessageIDParser {
         if needsFilter {
             return finish(raw.filter { !isSpace($0) && $0 != UInt8(ascii: ">") }, defects: defects)
         }
+        if printable, !raw.isEmpty, defects.isEmpty { return (String(decoding: raw, as: UTF8.self), []) }
         return finish(raw, defects: defects)
     }
 

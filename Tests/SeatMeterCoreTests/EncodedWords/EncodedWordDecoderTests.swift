@@ -161,6 +161,21 @@ struct EncodedWordJoiningTests {
         #expect(decoded.defects == ["encoded word with unknown charset \"x-klingon\" kept as is"])
     }
 
+    @Test func defectsOfReadingWordsComeBeforeDefectsOfDecodingText() {
+        // Joined as bytes (one charset, white space between), then decoded: the Q defect is found first.
+        let decoded = decode("=?utf-8?q?=FF?= =?utf-8?q?a=zz?= x\u{FF}")
+        #expect(decoded.text == "ÿa=zz xÿ")
+        #expect(
+            decoded.defects == [
+                "\"=\" without two hex digits in a Q encoded word kept as is",
+                "utf-8 text is not valid UTF-8; read as windows-1252",
+            ])
+        // Different charsets: the white space between the words is still dropped, each word decoded on its own.
+        #expect(decode("=?iso-8859-1?q?=E9?= \t=?utf-8?q?=C3=A9?=") == DecodedText(text: "éé"))
+        // Text between words is kept, and an undecodable word stays as written within it.
+        #expect(decode("=?utf-8?q?a?= =?utf-8?b?w?= =?utf-8?q?b?=").text == "a =?utf-8?b?w?= b")
+    }
+
     @Test func emptyWords() {
         #expect(decode("=?UTF-8?Q??=") == DecodedText(text: ""))
         #expect(decode("=?UTF-8?B??=") == DecodedText(text: ""))
