@@ -29,7 +29,7 @@ struct InspectCommand: ParsableCommand {
                 }
                 bytes = [UInt8](data)
             }
-            let facts = HeaderParser.parse(HeaderParser.headerBlock(of: bytes))
+            let facts = HeaderParser.parse(bytes)
             objects.append(facts.inspectJSON())
         }
         let output = objects.count == 1 ? objects[0] : .array(objects)

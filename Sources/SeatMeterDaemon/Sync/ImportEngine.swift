@@ -47,7 +47,7 @@ package struct ImportEngine: Sendable {
                 summaries[folder] = FolderSyncSummary(account: account, folder: location(absolute, folder), role: role(folder))
                 order.append(folder)
             }
-            pending.append(IngestMessage(uid: nil, facts: HeaderParser.parse(HeaderParser.headerBlock(of: bytes))))
+            pending.append(IngestMessage(uid: nil, facts: HeaderParser.parse(bytes)))
             done += 1
             if pending.count >= batchSize {
                 try flush()

@@ -63,29 +63,26 @@ package enum MailFileReader {
         defer { close(fd) }
         var info = stat()
         let size = fstat(fd, &info) == 0 ? Int(info.st_size) : 0
-        var failed = false
-        var capacity = size + 1
-        var contents: [UInt8] = []
+        // Read into the caller's buffer, keeping its capacity from file to file. Room for one byte more than the
+        // size: once the size is read and room is left, that is the end of the file (one read() in the common
+        // case); no room left means the file grew, so read on.
+        buffer.removeAll(keepingCapacity: true)
+        var length = 0
+        var room = size + 1
         while true {
-            let chunk = [UInt8](unsafeUninitializedCapacity: capacity) { raw, count in
-                count = 0
-                while count < capacity {
-                    let got = read(fd, raw.baseAddress.map { $0 + count }, capacity - count)
-                    if got < 0 && errno == EINTR { continue }
-                    if got < 0 { failed = true }
-                    if got <= 0 { break }
-                    count += got
-                }
-            }
-            if failed {
+            if buffer.count < length + room { buffer += repeatElement(0, count: length + room - buffer.count) }
+            let got = buffer.withUnsafeMutableBytes { raw in read(fd, raw.baseAddress.map { $0 + length }, room) }
+            if got < 0 && errno == EINTR { continue }
+            if got < 0 {
                 throw ReadError(description: "cannot read \(path): \(String(cString: strerror(errno)))")
             }
-            contents += chunk
-            // A short chunk means end of file; a full one means the file grew: read on.
-            if chunk.count < capacity { break }
-            capacity = 65_536
+            if got == 0 { break }
+            length += got
+            room -= got
+            if room > 0 && length >= size { break }
+            if room == 0 { room = 65_536 }
         }
-        buffer = contents
+        buffer.removeLast(buffer.count - length)
     }
 
     /// Folder names and directories of a Maildir++ tree.
