@@ -3,120 +3,45 @@ import GRDB
 import SeatMeterCore
 
 extension Ledger {
-    /// Three ordered raw-row scans (messages, appearances, locations) merged in one pass: no per-message
-    /// query, no Codable decoding. The appearance and location scans visit messages in the same order as
-    /// the message scan, so the three advance in lockstep.
+    /// One ordered scan of the message table: each row carries its appearances and folders (packed), so no
+    /// join and no per-message query; addresses, names and folders are loaded once and shared.
     static func observations(from: Date?, to: Date?, in db: Database) throws -> [MessageObservation] {
         // Stored dates are whole seconds d: from <= d ⟺ ceil(from) <= d, and d < to ⟺ d < ceil(to).
         var conditions: [String] = []
         var bounds: [Int64] = []
-        if from != nil || to != nil { conditions.append("m.date IS NOT NULL") }
+        if from != nil || to != nil { conditions.append("date IS NOT NULL") }
         if let from {
-            conditions.append("m.date >= ?")
+            conditions.append("date >= ?")
             bounds.append(ceilSeconds(from))
         }
         if let to {
-            conditions.append("m.date < ?")
+            conditions.append("date < ?")
             bounds.append(ceilSeconds(to))
         }
-        let ranged = !conditions.isEmpty
-        let filter = ranged ? "WHERE " + conditions.joined(separator: " AND ") : ""
-        // With a range, walk the date index (date, id); without, the message table (id) and the appearance
-        // primary key (messageId, position). Both orders are index orders: no sort.
-        let order = ranged ? "m.date, m.id" : "m.id"
-        func prepare(_ sql: String) throws -> RawStatement {
-            let statement = try RawStatement(db, sql: sql)
-            for (offset, bound) in bounds.enumerated() { try statement.bind(bound, at: Int32(offset + 1)) }
-            return statement
-        }
+        let rows = try RawStatement(db, sql: observationsQuery(conditions: conditions))
+        for (offset, bound) in bounds.enumerated() { try rows.bind(bound, at: Int32(offset + 1)) }
+        defer { rows.reset() }
 
-        let addresses = try addressTable(in: db)
-        let folders = try folderTable(in: db)
-
-        let messages = try prepare(
-            """
-            SELECT m.id, m.dedupKey, m.messageID, m.date, m.subject, m.automationReasons
-            FROM message m \(filter) ORDER BY \(order)
-            """
+        var decoder = ObservationDecoder(
+            addresses: try internedTable(sql: "SELECT id, address FROM address ORDER BY id", in: db),
+            names: try internedTable(sql: "SELECT id, name FROM name ORDER BY id", in: db),
+            folders: try folderTable(in: db)
         )
-        let appearances = try prepare(
-            ranged
-                ? """
-                SELECT a.messageId, a.field, a.addressId, a.name
-                FROM message m JOIN appearance a ON a.messageId = m.id \(filter) ORDER BY \(order), a.position
-                """
-                : "SELECT messageId, field, addressId, name FROM appearance ORDER BY messageId, position"
-        )
-        let locations = try prepare(
-            ranged
-                ? """
-                SELECT l.messageId, l.folderId
-                FROM message m JOIN location l ON l.messageId = m.id \(filter) ORDER BY \(order), l.folderId
-                """
-                : "SELECT messageId, folderId FROM location ORDER BY messageId, folderId"
-        )
-        defer {
-            messages.reset()
-            appearances.reset()
-            locations.reset()
-        }
-
-        // Field names are few: decode each distinct text once.
-        var fields: [String: AddressField] = [:]
-        for field in AddressField.allCases { fields[field.rawValue] = field }
-
-        // The three scans advance in lockstep: the rows of a message's appearances and locations come right
-        // when the message does.
         var observations: [MessageObservation] = []
-        var moreAppearances = try appearances.step()
-        var moreLocations = try locations.step()
-        while try messages.step() {
-            let id = messages.int64(0)
-            var messageAppearances: [AddressAppearance] = []
-            while moreAppearances, appearances.int64(0) == id {
-                let fieldName = appearances.string(1)
-                guard let field = fields[fieldName] else {
-                    throw DatabaseError(message: "unknown address field \(fieldName) in message \(id)")
-                }
-                let addressID = appearances.int64(2)
-                guard let address = addresses.address(addressID) else {
-                    throw DatabaseError(message: "unknown address id \(addressID) in message \(id)")
-                }
-                messageAppearances.append(
-                    AddressAppearance(field: field, mailbox: Mailbox(name: appearances.string(3), address: address))
-                )
-                moreAppearances = try appearances.step()
-            }
-            var messageLocations: [FolderLocation] = []
-            var previousFolderID: Int64?  // rows come ordered by folder: keep each folder once
-            while moreLocations, locations.int64(0) == id {
-                let folderID = locations.int64(1)
-                if folderID != previousFolderID {
-                    guard let location = folders[folderID] else {
-                        throw DatabaseError(message: "unknown folder id \(folderID) in message \(id)")
-                    }
-                    messageLocations.append(location)
-                    previousFolderID = folderID
-                }
-                moreLocations = try locations.step()
-            }
-            observations.append(
-                MessageObservation(
-                    key: messages.string(1),
-                    messageID: messages.optionalString(2),
-                    date: messages.optionalInt64(3).map { Date(timeIntervalSince1970: Double($0)) },
-                    subject: messages.optionalString(4),
-                    locations: messageLocations,
-                    appearances: messageAppearances,
-                    automation: AutomationFacts(reasons: splitLines(messages.string(5)))
-                )
-            )
-        }
-        if moreAppearances || moreLocations {
-            // Only possible if rows lost their message (foreign keys are declared, not enforced).
-            throw DatabaseError(message: "ledger inconsistency: appearances or locations without their message")
+        while try rows.step() {
+            observations.append(try decoder.observation(rows))
         }
         return observations
+    }
+
+    /// The observations query: `conditions` (on `date`, joined with AND) select a range. With a range it walks
+    /// the date index (date, id); without, the message table (id). No sort either way.
+    static func observationsQuery(conditions: [String]) -> String {
+        let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+        return """
+            SELECT id, messageID, digest, date, subject, automationReasons, appearances, folders
+            FROM message \(filter) ORDER BY \(conditions.isEmpty ? "id" : "date, id")
+            """
     }
 
     private static func ceilSeconds(_ date: Date) -> Int64 {
@@ -125,13 +50,13 @@ extension Ledger {
         return seconds < 0 ? Int64.min : Int64.max
     }
 
-    /// Every stored address by id (ids are dense from 1: rows are never deleted).
-    private static func addressTable(in db: Database) throws -> AddressTable {
-        var table = AddressTable()
-        let rows = try RawStatement(db, sql: "SELECT id, address FROM address ORDER BY id")
+    /// Every row of an interned table (`address`, `name`) by id.
+    private static func internedTable(sql: String, in db: Database) throws -> InternedTable {
+        var table = InternedTable()
+        let rows = try RawStatement(db, sql: sql)
         defer { rows.reset() }
         while try rows.step() {
-            table.insert(id: rows.int64(0), address: rows.string(1))
+            table.insert(id: rows.int64(0), value: rows.string(1))
         }
         return table
     }
@@ -149,23 +74,125 @@ extension Ledger {
     }
 }
 
-/// Address ids to strings: an array for the dense ids, a dictionary for any others.
-private struct AddressTable {
+/// Interned ids to strings: an array for the dense ids, a dictionary for any others.
+private struct InternedTable {
     private var dense: [String?] = [nil]
     private var sparse: [Int64: String] = [:]
 
-    mutating func insert(id: Int64, address: String) {
+    mutating func insert(id: Int64, value: String) {
         if id == Int64(dense.count) {
-            dense.append(address)
+            dense.append(value)
         } else if id >= 0, id < Int64(dense.count) {
-            dense[Int(id)] = address
+            dense[Int(id)] = value
         } else {
-            sparse[id] = address
+            sparse[id] = value
         }
     }
 
-    func address(_ id: Int64) -> String? {
-        if id >= 0, id < Int64(dense.count) { return dense[Int(id)] }
-        return sparse[id]
+    subscript(_ id: UInt64) -> String? {
+        if id < UInt64(dense.count) { return dense[Int(id)] }
+        return Int64(exactly: id).flatMap { sparse[$0] }
+    }
+}
+
+/// Turns rows of `SELECT id, messageID, digest, date, subject, automationReasons, appearances, folders` into
+/// observations. Strings that repeat (addresses, names, folder lists, automation reasons) are shared, not copied.
+private struct ObservationDecoder {
+    let addresses: InternedTable
+    let names: InternedTable
+    let folders: [Int64: FolderLocation]
+    /// Folder lists by their packed bytes (up to 7), as a number: the few combinations repeat on every row.
+    private var folderLists: [UInt64: [FolderLocation]] = [:]
+    /// The automation reason lists met so far, by stored text (few distinct ones).
+    private var reasonLists: [[UInt8]: [String]] = [:]
+    private let fields = LedgerPacking.fields
+
+    init(addresses: InternedTable, names: InternedTable, folders: [Int64: FolderLocation]) {
+        self.addresses = addresses
+        self.names = names
+        self.folders = folders
+    }
+
+    mutating func observation(_ row: RawStatement) throws -> MessageObservation {
+        let id = row.int64(0)
+        let messageID = row.optionalString(1)
+        let key: String
+        if let messageID, !messageID.isEmpty {
+            key = "mid:" + messageID
+        } else {
+            key = "sha256:" + row.string(2)
+        }
+        let date = row.optionalInt64(3).map { Date(timeIntervalSince1970: Double($0)) }
+        let subject = row.optionalString(4)
+        let reasons = self.reasons(row.bytes(5))
+        let appearances = try self.appearances(row.bytes(6), message: id)
+        let locations = try self.locations(row.bytes(7), message: id)
+        return MessageObservation(
+            key: key, messageID: messageID, date: date, subject: subject, locations: locations,
+            appearances: appearances, automation: AutomationFacts(reasons: reasons))
+    }
+
+    private mutating func reasons(_ bytes: UnsafeRawBufferPointer) -> [String] {
+        if bytes.isEmpty { return [] }
+        let stored = [UInt8](bytes)
+        if let known = reasonLists[stored] { return known }
+        let reasons = splitLines(String(decoding: bytes, as: UTF8.self))
+        if reasonLists.count < 1_024 { reasonLists[stored] = reasons }
+        return reasons
+    }
+
+    private func appearances(_ bytes: UnsafeRawBufferPointer, message id: Int64) throws -> [AddressAppearance] {
+        var reader = PackedReader(bytes)
+        // Each appearance takes at least two bytes: a larger count is damage, not a reason to allocate.
+        guard let count = reader.varint(), count <= UInt64(bytes.count / 2) else {
+            throw DatabaseError(message: "malformed appearances in message \(id)")
+        }
+        return try [AddressAppearance](unsafeUninitializedCapacity: Int(count)) { buffer, initialized in
+            guard let base = buffer.baseAddress else { return }
+            while initialized < Int(count) {
+                guard let packed = reader.varint(), let nameID = reader.varint() else {
+                    throw DatabaseError(message: "malformed appearances in message \(id)")
+                }
+                guard let field = fields[Int(packed & 0xF)] else {
+                    throw DatabaseError(message: "unknown address field code \(packed & 0xF) in message \(id)")
+                }
+                guard let address = addresses[packed >> 4] else {
+                    throw DatabaseError(message: "unknown address id \(packed >> 4) in message \(id)")
+                }
+                let name: String
+                if nameID == 0 {
+                    name = ""
+                } else if let interned = names[nameID] {
+                    name = interned
+                } else {
+                    throw DatabaseError(message: "unknown name id \(nameID) in message \(id)")
+                }
+                (base + initialized).initialize(
+                    to: AddressAppearance(field: field, mailbox: Mailbox(name: name, address: address)))
+                initialized += 1
+            }
+            guard reader.isAtEnd else { throw DatabaseError(message: "malformed appearances in message \(id)") }
+        }
+    }
+
+    private mutating func locations(_ bytes: UnsafeRawBufferPointer, message id: Int64) throws -> [FolderLocation] {
+        var number: UInt64?
+        if bytes.count < 8 {
+            var value = UInt64(bytes.count)
+            for (index, byte) in bytes.enumerated() { value |= UInt64(byte) << (8 * UInt64(index + 1)) }
+            if let known = folderLists[value] { return known }
+            number = value
+        }
+        guard let ids = LedgerPacking.folderIDs(bytes) else {
+            throw DatabaseError(message: "malformed folders in message \(id)")
+        }
+        let list = try ids.map { folderID in
+            guard let location = folders[folderID] else {
+                throw DatabaseError(message: "unknown folder id \(folderID) in message \(id)")
+            }
+            return location
+        }
+        if let number { folderLists[number] = list }
+        return list
     }
 }

@@ -141,13 +141,21 @@ extension Ledger {
             func count(_ table: String) throws -> Int {
                 try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \(table)") ?? 0
             }
+            // Appearances are packed per message: their count is each BLOB's leading varint.
+            var appearances = 0
+            let packed = try RawStatement(db, sql: "SELECT appearances FROM message")
+            defer { packed.reset() }
+            while try packed.step() {
+                var reader = PackedReader(packed.bytes(0))
+                appearances += reader.varint().map { Int(clamping: $0) } ?? 0
+            }
             return LedgerStats(
                 messages: messages[0],
                 messagesWithDefects: Int(messages[1] as Double),
                 automatedMessages: Int(messages[2] as Double),
                 messagesWithoutDate: Int(messages[3] as Double),
                 addresses: try count("address"),
-                appearances: try count("appearance"),
+                appearances: appearances,
                 locations: try count("location")
             )
         }

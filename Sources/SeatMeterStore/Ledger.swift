@@ -19,9 +19,9 @@ package final class Ledger: Sendable {
     package let isReadOnly: Bool
 
     let dbWriter: any DatabaseWriter
-    /// Address → id for addresses known to be committed. Only touched inside write transactions;
+    /// Address and display-name ids known to be committed. Only touched inside write transactions;
     /// entries added by a transaction that fails are discarded with it (see `ingest`).
-    let addressIDs = Mutex<[String: Int64]>([:])
+    let interned = Mutex(InternedIDs())
 
     /// Opens (creating it and its directory if needed) and migrates the ledger at `path`.
     ///
@@ -143,6 +143,14 @@ extension Ledger {
     /// The first column of a raw query's rows as text, for tests (`@testable import`).
     func strings(sql: String) throws -> [String] {
         try dbWriter.read { db in try String.fetchAll(db, sql: sql) }
+    }
+
+    /// Creates a ledger file migrated only up to `migration`, then runs `sql` on it: a ledger an older SeatMeter
+    /// wrote, for migration tests (`@testable import`).
+    static func createFile(path: String, migratedUpTo migration: String, sql: String) throws {
+        let queue = try DatabaseQueue(path: path, configuration: makeConfiguration(readOnly: false, file: true))
+        try LedgerSchema.migrator.migrate(queue, upTo: migration)
+        try queue.write { db in try db.execute(sql: sql) }
     }
 
     /// The `detail` lines of `EXPLAIN QUERY PLAN sql`, for tests (`@testable import`).

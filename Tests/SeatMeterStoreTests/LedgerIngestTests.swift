@@ -188,10 +188,10 @@ struct LedgerIngestTests {
         try ledger.ingest(Fixtures.batch(0..<10), at: t1)
         let before = try Snapshot(ledger)
         // Fault injection: the 30th message's sender makes SQLite abort the transaction midway, after new
-        // messages, addresses, locations and appearances were written.
+        // messages, addresses, names and locations were written.
         try ledger.execute(
             sql: """
-                CREATE TRIGGER fail AFTER INSERT ON appearance
+                CREATE TRIGGER fail AFTER INSERT ON name
                 WHEN NEW.name = 'Boom' BEGIN SELECT RAISE(ABORT, 'injected failure'); END
                 """
         )
