@@ -1,27 +1,149 @@
+import Dispatch
 import Foundation
 import GRDB
 import SeatMeterCore
+import Synchronization
 
 extension Ledger {
-    /// One ordered scan of the message table: each row carries its appearances and folders (packed), so no
-    /// join and no per-message query; addresses, names and folders are loaded once and shared.
-    static func observations(from: Date?, to: Date?, in db: Database) throws -> [MessageObservation] {
-        // Stored dates are whole seconds d: from <= d ⟺ ceil(from) <= d, and d < to ⟺ d < ceil(to).
+    /// Below this many messages a read is one scan on one connection; above, two halves are decoded at once.
+    static let parallelReadMinimum = 20_000
+
+    /// The messages of an observations read: a date range (or everything), as SQL conditions on `message`.
+    struct Selection {
+        /// With a range, rows come in (date, id) order along the date index; without, in id order.
+        var ranged: Bool
         var conditions: [String] = []
         var bounds: [Int64] = []
-        if from != nil || to != nil { conditions.append("date IS NOT NULL") }
-        if let from {
-            conditions.append("date >= ?")
-            bounds.append(ceilSeconds(from))
-        }
-        if let to {
-            conditions.append("date < ?")
-            bounds.append(ceilSeconds(to))
-        }
-        let rows = try RawStatement(db, sql: observationsQuery(conditions: conditions))
-        for (offset, bound) in bounds.enumerated() { try rows.bind(bound, at: Int32(offset + 1)) }
-        defer { rows.reset() }
 
+        init(from: Date?, to: Date?) {
+            ranged = from != nil || to != nil
+            // Stored dates are whole seconds d: from <= d ⟺ ceil(from) <= d, and d < to ⟺ d < ceil(to).
+            if ranged { conditions.append("date IS NOT NULL") }
+            if let from { add("date >= ?", from.ceilSeconds) }
+            if let to { add("date < ?", to.ceilSeconds) }
+        }
+
+        /// The column the order starts with: where the selection can be cut in two.
+        var orderColumn: String { ranged ? "date" : "id" }
+
+        mutating func add(_ condition: String, _ bound: Int64) {
+            conditions.append(condition)
+            bounds.append(bound)
+        }
+
+        func adding(_ condition: String, _ bound: Int64) -> Selection {
+            var copy = self
+            copy.add(condition, bound)
+            return copy
+        }
+
+        var filter: String { conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ") }
+
+        /// `sql` prepared with the selection's bounds bound first (its own parameters follow them).
+        func prepare(_ sql: String, in db: Database) throws -> RawStatement {
+            let statement = try RawStatement(db, sql: sql)
+            for (offset, bound) in bounds.enumerated() { try statement.bind(bound, at: Int32(offset + 1)) }
+            return statement
+        }
+
+        /// The observations query. No sort either way: the date index holds (date, id); the table is in id order.
+        var query: String {
+            """
+            SELECT id, messageID, digest, date, subject, automationReasons, appearances, folders
+            FROM message \(filter) ORDER BY \(ranged ? "date, id" : "id")
+            """
+        }
+    }
+
+    /// Reads the selected observations. A large selection is cut in two at its middle row (in read order) and
+    /// both halves are decoded at once, each on its own read connection of the pool (a `DatabaseQueue` takes
+    /// them in turn), straight into the result's storage.
+    ///
+    /// Both halves read exactly the messages the first connection saw (ids up to the largest it saw): rows are
+    /// never deleted and a stored message never changes, except that it may gain a folder, which the second
+    /// connection can see a moment later. Addresses and names a message refers to commit with it.
+    func observations(from: Date?, to: Date?, parallelMinimum: Int) throws -> [MessageObservation] {
+        struct Plan {
+            var halves: [(selection: Selection, start: Int, count: Int)]
+            var addresses: InternedTable
+            var names: InternedTable
+        }
+        let selection = Selection(from: from, to: to)
+        var single: [MessageObservation]?
+        let plan = try dbWriter.read { db -> Plan? in
+            guard let maxID = try Int64.fetchOne(db, sql: "SELECT MAX(id) FROM message") else {
+                single = []
+                return nil
+            }
+            let known = selection.adding("id <= ?", maxID)
+            let counter = try known.prepare("SELECT COUNT(*) FROM message \(known.filter)", in: db)
+            let count = Int(try counter.int64Value() ?? 0)
+            if count < max(2, parallelMinimum) {
+                single = try Self.observations(known, in: db)
+                return nil
+            }
+            // The middle row's first order column cuts the selection in two.
+            let middle = try known.prepare(
+                "SELECT \(known.orderColumn) FROM message \(known.filter) ORDER BY \(known.ranged ? "date, id" : "id") "
+                    + "LIMIT 1 OFFSET \(count / 2)",
+                in: db
+            )
+            guard let cut = try middle.int64Value() else {
+                throw DatabaseError(message: "ledger changed during a read")
+            }
+            let first = known.adding("\(known.orderColumn) < ?", cut)
+            let firstCounter = try first.prepare("SELECT COUNT(*) FROM message \(first.filter)", in: db)
+            let firstCount = Int(try firstCounter.int64Value() ?? 0)
+            return Plan(
+                halves: [
+                    (first, 0, firstCount),
+                    (known.adding("\(known.orderColumn) >= ?", cut), firstCount, count - firstCount),
+                ],
+                addresses: try Self.internedTable(sql: "SELECT id, address FROM address ORDER BY id", in: db),
+                names: try Self.internedTable(sql: "SELECT id, name FROM name ORDER BY id", in: db)
+            )
+        }
+        guard let plan else { return single ?? [] }
+        let total = plan.halves.reduce(0) { $0 + $1.count }
+        return try [MessageObservation](unsafeUninitializedCapacity: total) { buffer, initialized in
+            let storage = SharedStorage(buffer: buffer)
+            let results = HalfResults()
+            DispatchQueue.concurrentPerform(iterations: plan.halves.count) { index in
+                let half = plan.halves[index]
+                var written = 0
+                do {
+                    try dbWriter.read { db in
+                        let rows = try half.selection.prepare(half.selection.query, in: db)
+                        defer { rows.reset() }
+                        var decoder = ObservationDecoder(
+                            addresses: plan.addresses, names: plan.names, folders: try Self.folderTable(in: db))
+                        while try rows.step() {
+                            guard written < half.count else { break }
+                            storage.initialize(half.start + written, to: try decoder.observation(rows))
+                            written += 1
+                        }
+                    }
+                    results.finish(index, written: written, error: written == half.count ? nil : DatabaseError(
+                        message: "ledger changed during a read"))
+                } catch {
+                    results.finish(index, written: written, error: error)
+                }
+            }
+            if let error = results.firstError {
+                for (index, half) in plan.halves.enumerated() {
+                    storage.deinitialize(half.start, count: results.written(index))
+                }
+                throw error
+            }
+            initialized = total
+        }
+    }
+
+    /// One ordered scan of the selected messages on one connection: each row carries its appearances and folders
+    /// (packed), so no join and no per-message query; addresses, names and folders are loaded once and shared.
+    static func observations(_ selection: Selection, in db: Database) throws -> [MessageObservation] {
+        let rows = try selection.prepare(selection.query, in: db)
+        defer { rows.reset() }
         var decoder = ObservationDecoder(
             addresses: try internedTable(sql: "SELECT id, address FROM address ORDER BY id", in: db),
             names: try internedTable(sql: "SELECT id, name FROM name ORDER BY id", in: db),
@@ -34,24 +156,8 @@ extension Ledger {
         return observations
     }
 
-    /// The observations query: `conditions` (on `date`, joined with AND) select a range. With a range it walks
-    /// the date index (date, id); without, the message table (id). No sort either way.
-    static func observationsQuery(conditions: [String]) -> String {
-        let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
-        return """
-            SELECT id, messageID, digest, date, subject, automationReasons, appearances, folders
-            FROM message \(filter) ORDER BY \(conditions.isEmpty ? "id" : "date, id")
-            """
-    }
-
-    private static func ceilSeconds(_ date: Date) -> Int64 {
-        let seconds = date.timeIntervalSince1970.rounded(.up)
-        if let exact = Int64(exactly: seconds) { return exact }
-        return seconds < 0 ? Int64.min : Int64.max
-    }
-
     /// Every row of an interned table (`address`, `name`) by id.
-    private static func internedTable(sql: String, in db: Database) throws -> InternedTable {
+    static func internedTable(sql: String, in db: Database) throws -> InternedTable {
         var table = InternedTable()
         let rows = try RawStatement(db, sql: sql)
         defer { rows.reset() }
@@ -61,7 +167,7 @@ extension Ledger {
         return table
     }
 
-    private static func folderTable(in db: Database) throws -> [Int64: FolderLocation] {
+    static func folderTable(in db: Database) throws -> [Int64: FolderLocation] {
         var folders: [Int64: FolderLocation] = [:]
         for row in try Row.fetchAll(db, sql: "SELECT id, account, name, role FROM folder") {
             let role: String = row[3]
@@ -74,8 +180,51 @@ extension Ledger {
     }
 }
 
+extension Date {
+    /// Whole unix seconds, rounded up; clamped for dates beyond `Int64`.
+    fileprivate var ceilSeconds: Int64 {
+        let seconds = timeIntervalSince1970.rounded(.up)
+        if let exact = Int64(exactly: seconds) { return exact }
+        return seconds < 0 ? Int64.min : Int64.max
+    }
+}
+
+/// The result's storage, written by the two halves of a parallel read at disjoint indexes.
+///
+/// `@unchecked Sendable`: the buffer belongs to the `Array(unsafeUninitializedCapacity:)` closure that waits
+/// for both halves (`concurrentPerform` returns after them); each half initializes only its own index range.
+private struct SharedStorage: @unchecked Sendable {
+    let buffer: UnsafeMutableBufferPointer<MessageObservation>
+
+    func initialize(_ index: Int, to observation: MessageObservation) {
+        guard let base = buffer.baseAddress else { return }
+        (base + index).initialize(to: observation)
+    }
+
+    func deinitialize(_ start: Int, count: Int) {
+        guard count > 0, let base = buffer.baseAddress else { return }
+        (base + start).deinitialize(count: count)
+    }
+}
+
+/// What each half of a parallel read did.
+private final class HalfResults: Sendable {
+    private let state = Mutex<(written: [Int: Int], errors: [Int: any Error])>(([:], [:]))
+
+    func finish(_ index: Int, written: Int, error: (any Error)?) {
+        state.withLock {
+            $0.written[index] = written
+            if let error { $0.errors[index] = error }
+        }
+    }
+
+    func written(_ index: Int) -> Int { state.withLock { $0.written[index] ?? 0 } }
+
+    var firstError: (any Error)? { state.withLock { $0.errors.sorted { $0.key < $1.key }.first?.value } }
+}
+
 /// Interned ids to strings: an array for the dense ids, a dictionary for any others.
-private struct InternedTable {
+struct InternedTable: Sendable {
     private var dense: [String?] = [nil]
     private var sparse: [Int64: String] = [:]
 

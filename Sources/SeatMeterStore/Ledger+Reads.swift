@@ -37,7 +37,7 @@ extension Ledger {
     /// distinct folders (a message seen twice in a folder, e.g. before and after a UIDVALIDITY change, lists
     /// it once), in the order the ledger first met each folder; appearances are in header order.
     package func observations(from: Date? = nil, to: Date? = nil) throws -> [MessageObservation] {
-        try dbWriter.read { db in try Self.observations(from: from, to: to, in: db) }
+        try observations(from: from, to: to, parallelMinimum: Self.parallelReadMinimum)
     }
 
     /// One row per folder that has a checkpoint, stored messages or a recorded sync run; sorted by account

@@ -121,6 +121,12 @@ package final class Ledger: Sendable {
             guard code == SQLITE_OK else {
                 throw DatabaseError(resultCode: ResultCode(rawValue: code), message: "cannot enable persistent WAL")
             }
+            // In WAL mode, NORMAL syncs the WAL at checkpoints instead of at every commit. A committed
+            // transaction is in the WAL file (the OS page cache) when the commit returns, so it survives
+            // `kill -9` of the process; a power loss or OS crash may roll back the last commits before a
+            // checkpoint, never corrupt the file (https://www.sqlite.org/pragma.html#pragma_synchronous).
+            // A rolled-back batch is fetched again on the next sync: its checkpoint rolled back with it.
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
             // A persistent WAL is not truncated by checkpoints; cap what stays on disk after one.
             try db.execute(sql: "PRAGMA journal_size_limit = 33554432")
             // Ingest touches the message, address and location indexes at random: a bigger page cache
