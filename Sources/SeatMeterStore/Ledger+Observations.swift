@@ -254,6 +254,7 @@ private struct ObservationDecoder {
     private var folderLists: [UInt64: [FolderLocation]] = [:]
     /// The automation reason lists met so far, by stored text (few distinct ones).
     private var reasonLists: [[UInt8]: [String]] = [:]
+    private var lastReasons: (stored: [UInt8], reasons: [String]) = ([], [])
     private let fields = LedgerPacking.fields
 
     init(addresses: InternedTable, names: InternedTable, folders: [Int64: FolderLocation]) {
@@ -264,12 +265,16 @@ private struct ObservationDecoder {
 
     mutating func observation(_ row: RawStatement) throws -> MessageObservation {
         let id = row.int64(0)
-        let messageID = row.optionalString(1)
+        // The key is derived as MessageFacts.deduplicationKey does, written in one piece from the stored bytes.
+        let messageID: String?
         let key: String
-        if let messageID, !messageID.isEmpty {
-            key = "mid:" + messageID
+        if row.isNull(1) {
+            messageID = nil
+            key = Self.prefixed(Self.digestPrefix, row.bytes(2))
         } else {
-            key = "sha256:" + row.string(2)
+            let bytes = row.bytes(1)
+            messageID = String(decoding: bytes, as: UTF8.self)
+            key = bytes.isEmpty ? Self.prefixed(Self.digestPrefix, row.bytes(2)) : Self.prefixed(Self.idPrefix, bytes)
         }
         let date = row.optionalInt64(3).map { Date(timeIntervalSince1970: Double($0)) }
         let subject = row.optionalString(4)
@@ -281,12 +286,28 @@ private struct ObservationDecoder {
             appearances: appearances, automation: AutomationFacts(reasons: reasons))
     }
 
+    private static let idPrefix: StaticString = "mid:"
+    private static let digestPrefix: StaticString = "sha256:"
+
+    /// `prefix` followed by the UTF-8 `bytes`, as one string.
+    private static func prefixed(_ prefix: StaticString, _ bytes: UnsafeRawBufferPointer) -> String {
+        let head = UnsafeRawBufferPointer(start: prefix.utf8Start, count: prefix.utf8CodeUnitCount)
+        return String(unsafeUninitializedCapacity: head.count + bytes.count) { output in
+            let raw = UnsafeMutableRawBufferPointer(output)
+            raw.copyBytes(from: head)
+            UnsafeMutableRawBufferPointer(rebasing: raw[head.count...]).copyBytes(from: bytes)
+            return head.count + bytes.count
+        }
+    }
+
     private mutating func reasons(_ bytes: UnsafeRawBufferPointer) -> [String] {
         if bytes.isEmpty { return [] }
+        // Consecutive messages mostly share their reasons: compare with the last list before hashing.
+        if bytes.elementsEqual(lastReasons.stored) { return lastReasons.reasons }
         let stored = [UInt8](bytes)
-        if let known = reasonLists[stored] { return known }
-        let reasons = splitLines(String(decoding: bytes, as: UTF8.self))
+        let reasons = reasonLists[stored] ?? splitLines(String(decoding: bytes, as: UTF8.self))
         if reasonLists.count < 1_024 { reasonLists[stored] = reasons }
+        lastReasons = (stored, reasons)
         return reasons
     }
 
