@@ -10,7 +10,6 @@ extension Ledger {
 
     /// The messages of an observations read: a date range (or everything), as SQL conditions on `message`.
     struct Selection {
-        /// With a range, rows come in (date, id) order along the date index; without, in id order.
         var ranged: Bool
         var conditions: [String] = []
         var bounds: [Int64] = []
@@ -22,9 +21,6 @@ extension Ledger {
             if let from { add("date >= ?", from.ceilSeconds) }
             if let to { add("date < ?", to.ceilSeconds) }
         }
-
-        /// The column the order starts with: where the selection can be cut in two.
-        var orderColumn: String { ranged ? "date" : "id" }
 
         mutating func add(_ condition: String, _ bound: Int64) {
             conditions.append(condition)
@@ -39,73 +35,81 @@ extension Ledger {
 
         var filter: String { conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ") }
 
-        /// `sql` prepared with the selection's bounds bound first (its own parameters follow them).
+        /// `sql` prepared with the selection's bounds bound in order.
         func prepare(_ sql: String, in db: Database) throws -> RawStatement {
             let statement = try RawStatement(db, sql: sql)
             for (offset, bound) in bounds.enumerated() { try statement.bind(bound, at: Int32(offset + 1)) }
             return statement
         }
 
-        /// The observations query. No sort either way: the date index holds (date, id); the table is in id order.
+        /// The observations scan: the table itself in id order (`NOT INDEXED`: each row read where it lies,
+        /// not looked up from the date index one by one). Ingest order is close to date order, so a range is a
+        /// short run of ids; ``Ledger/observations(from:to:parallelMinimum:)`` bounds the ids and sorts by date.
         var query: String {
             """
             SELECT id, messageID, digest, date, subject, automationReasons, appearances, folders
-            FROM message \(filter) ORDER BY \(ranged ? "date, id" : "id")
+            FROM message NOT INDEXED \(filter) ORDER BY id
             """
+        }
+
+        /// `COUNT(*), MIN(id), MAX(id)` of the selection, from the date index alone (it holds date and id).
+        var countQuery: String {
+            "SELECT COUNT(*), MIN(id), MAX(id) FROM message INDEXED BY message_date \(filter)"
         }
     }
 
-    /// Reads the selected observations. A large selection is cut in two at its middle row (in read order) and
-    /// both halves are decoded at once, each on its own read connection of the pool (a `DatabaseQueue` takes
-    /// them in turn), straight into the result's storage.
+    /// Reads the selected observations: by date then id for a range, by id without one.
+    ///
+    /// The rows are read in id order between the smallest and largest id in the selection, then sorted by date
+    /// if they are not in date order already. A large selection is cut in two at its middle id and both halves
+    /// are decoded at once, each on its own read connection of the pool (a `DatabaseQueue` takes them in turn),
+    /// straight into the result's storage.
     ///
     /// Both halves read exactly the messages the first connection saw (ids up to the largest it saw): rows are
     /// never deleted and a stored message never changes, except that it may gain a folder, which the second
     /// connection can see a moment later. Addresses and names a message refers to commit with it.
     func observations(from: Date?, to: Date?, parallelMinimum: Int) throws -> [MessageObservation] {
+        struct Half {
+            var selection: Selection
+            var start: Int
+            var count: Int
+        }
         struct Plan {
-            var halves: [(selection: Selection, start: Int, count: Int)]
+            var halves: [Half]
             var addresses: InternedTable
             var names: InternedTable
         }
         let selection = Selection(from: from, to: to)
-        var single: [MessageObservation]?
         let plan = try dbWriter.read { db -> Plan? in
-            guard let maxID = try Int64.fetchOne(db, sql: "SELECT MAX(id) FROM message") else {
-                single = []
-                return nil
-            }
+            guard let maxID = try Int64.fetchOne(db, sql: "SELECT MAX(id) FROM message") else { return nil }
             let known = selection.adding("id <= ?", maxID)
-            let counter = try known.prepare("SELECT COUNT(*) FROM message \(known.filter)", in: db)
-            let count = Int(try counter.int64Value() ?? 0)
-            if count < max(2, parallelMinimum) {
-                single = try Self.observations(known, in: db)
-                return nil
+            let counter = try known.prepare(known.countQuery, in: db)
+            defer { counter.reset() }
+            guard try counter.step(), counter.int64(0) > 0 else { return nil }
+            let count = Int(counter.int64(0))
+            let (first, last) = (counter.int64(1), counter.int64(2))
+            var halves = [Half(selection: known.adding("id >= ?", first), start: 0, count: count)]
+            if count >= max(2, parallelMinimum), last > first {
+                // Ids are dense, so the middle id cuts the selection close to its middle row.
+                let cut = first + (last - first) / 2 + 1
+                let lower = known.adding("id < ?", cut)
+                let lowerCounter = try lower.prepare(lower.countQuery, in: db)
+                defer { lowerCounter.reset() }
+                let lowerCount = try lowerCounter.step() ? Int(lowerCounter.int64(0)) : 0
+                halves = [
+                    Half(selection: lower.adding("id >= ?", first), start: 0, count: lowerCount),
+                    Half(selection: known.adding("id >= ?", cut), start: lowerCount, count: count - lowerCount),
+                ]
             }
-            // The middle row's first order column cuts the selection in two.
-            let middle = try known.prepare(
-                "SELECT \(known.orderColumn) FROM message \(known.filter) ORDER BY \(known.ranged ? "date, id" : "id") "
-                    + "LIMIT 1 OFFSET \(count / 2)",
-                in: db
-            )
-            guard let cut = try middle.int64Value() else {
-                throw DatabaseError(message: "ledger changed during a read")
-            }
-            let first = known.adding("\(known.orderColumn) < ?", cut)
-            let firstCounter = try first.prepare("SELECT COUNT(*) FROM message \(first.filter)", in: db)
-            let firstCount = Int(try firstCounter.int64Value() ?? 0)
             return Plan(
-                halves: [
-                    (first, 0, firstCount),
-                    (known.adding("\(known.orderColumn) >= ?", cut), firstCount, count - firstCount),
-                ],
+                halves: halves,
                 addresses: try Self.internedTable(sql: "SELECT id, address FROM address ORDER BY id", in: db),
                 names: try Self.internedTable(sql: "SELECT id, name FROM name ORDER BY id", in: db)
             )
         }
-        guard let plan else { return single ?? [] }
+        guard let plan else { return [] }
         let total = plan.halves.reduce(0) { $0 + $1.count }
-        return try [MessageObservation](unsafeUninitializedCapacity: total) { buffer, initialized in
+        var observations = try [MessageObservation](unsafeUninitializedCapacity: total) { buffer, initialized in
             let storage = SharedStorage(buffer: buffer)
             let results = HalfResults()
             DispatchQueue.concurrentPerform(iterations: plan.halves.count) { index in
@@ -117,14 +121,13 @@ extension Ledger {
                         defer { rows.reset() }
                         var decoder = ObservationDecoder(
                             addresses: plan.addresses, names: plan.names, folders: try Self.folderTable(in: db))
-                        while try rows.step() {
-                            guard written < half.count else { break }
+                        while written < half.count, try rows.step() {
                             storage.initialize(half.start + written, to: try decoder.observation(rows))
                             written += 1
                         }
                     }
-                    results.finish(index, written: written, error: written == half.count ? nil : DatabaseError(
-                        message: "ledger changed during a read"))
+                    let changed = written == half.count ? nil : DatabaseError(message: "ledger changed during a read")
+                    results.finish(index, written: written, error: changed)
                 } catch {
                     results.finish(index, written: written, error: error)
                 }
@@ -137,23 +140,26 @@ extension Ledger {
             }
             initialized = total
         }
+        if selection.ranged { Self.sortByDate(&observations) }
+        return observations
     }
 
-    /// One ordered scan of the selected messages on one connection: each row carries its appearances and folders
-    /// (packed), so no join and no per-message query; addresses, names and folders are loaded once and shared.
-    static func observations(_ selection: Selection, in db: Database) throws -> [MessageObservation] {
-        let rows = try selection.prepare(selection.query, in: db)
-        defer { rows.reset() }
-        var decoder = ObservationDecoder(
-            addresses: try internedTable(sql: "SELECT id, address FROM address ORDER BY id", in: db),
-            names: try internedTable(sql: "SELECT id, name FROM name ORDER BY id", in: db),
-            folders: try folderTable(in: db)
-        )
-        var observations: [MessageObservation] = []
-        while try rows.step() {
-            observations.append(try decoder.observation(rows))
+    /// Sorts observations read in id order by date, keeping id order among equal dates; nothing to do (one
+    /// pass) when ingest order was date order. Dates are all present in a ranged read.
+    private static func sortByDate(_ observations: inout [MessageObservation]) {
+        let dates = observations.map { $0.date?.timeIntervalSince1970 ?? -Double.infinity }
+        guard zip(dates, dates.dropFirst()).contains(where: { $0 > $1 }) else { return }
+        let order = dates.indices.sorted { dates[$0] < dates[$1] || (dates[$0] == dates[$1] && $0 < $1) }
+        // Permute by moving (no copies): the old storage ends up uninitialized and is dropped as such.
+        observations.withUnsafeMutableBufferPointer { buffer in
+            guard let base = buffer.baseAddress else { return }
+            let moved = UnsafeMutablePointer<MessageObservation>.allocate(capacity: buffer.count)
+            defer { moved.deallocate() }
+            moved.moveInitialize(from: base, count: buffer.count)
+            for (position, index) in order.enumerated() {
+                (base + position).moveInitialize(from: moved + index, count: 1)
+            }
         }
-        return observations
     }
 
     /// Every row of an interned table (`address`, `name`) by id.

@@ -26,19 +26,28 @@ extension Ledger {
     ///   GRDB's `DatabaseError`. Nothing is stored when it throws.
     @discardableResult
     package func ingest(_ batch: IngestBatch, at now: Date = Date()) throws -> IngestResult {
-        if batch.uidValidity == nil, batch.messages.contains(where: { $0.uid != nil }) {
+        try ingest([batch], at: now)[0]
+    }
+
+    /// Stores several batches, in order, in one transaction (each as ``ingest(_:at:)`` would, checkpoints
+    /// included): fewer, larger commits when a sync's writer falls behind. Nothing is stored when it throws.
+    ///
+    /// - Returns: one result per batch.
+    @discardableResult
+    package func ingest(_ batches: [IngestBatch], at now: Date = Date()) throws -> [IngestResult] {
+        for batch in batches where batch.uidValidity == nil && batch.messages.contains(where: { $0.uid != nil }) {
             throw LedgerError.invalidBatch(
                 account: batch.account,
                 folder: batch.folder,
                 reason: "messages have UIDs but the batch has no UIDVALIDITY"
             )
         }
-        return try interned.withLock { (cache: inout InternedIDs) throws -> IngestResult in
+        return try interned.withLock { (cache: inout InternedIDs) throws -> [IngestResult] in
             cache.trim(limit: Self.addressCacheLimit)
             var added = InternedIDs()
             do {
                 return try dbWriter.write { db in
-                    try Self.ingest(batch, at: now, in: db, cache: &cache, added: &added)
+                    try batches.map { try Self.ingest($0, at: now, in: db, cache: &cache, added: &added) }
                 }
             } catch {
                 // Ids handed out by the rolled-back transaction may be reused for other addresses and names.
