@@ -126,34 +126,33 @@ extension Ledger {
         }
     }
 
-    /// Counts over the whole ledger.
+    /// Counts over the whole ledger: one scan of the message table (appearances are packed per message; their
+    /// count is each BLOB's leading varint) and two counts.
     package func stats() throws -> LedgerStats {
         try dbWriter.read { db in
-            guard
-                let messages = try Row.fetchOne(
-                    db,
-                    sql: """
-                        SELECT COUNT(*), TOTAL(defects <> ''), TOTAL(automationReasons <> ''), TOTAL(date IS NULL)
-                        FROM message
-                        """
-                )
-            else { throw DatabaseError(message: "COUNT returned no row") }
+            var messages = 0
+            var withDefects = 0
+            var automated = 0
+            var withoutDate = 0
+            var appearances = 0
+            let rows = try RawStatement(db, sql: "SELECT defects, automationReasons, date, appearances FROM message")
+            defer { rows.reset() }
+            while try rows.step() {
+                messages += 1
+                if !rows.bytes(0).isEmpty { withDefects += 1 }
+                if !rows.bytes(1).isEmpty { automated += 1 }
+                if rows.isNull(2) { withoutDate += 1 }
+                var reader = PackedReader(rows.bytes(3))
+                appearances += reader.varint().map { Int(clamping: $0) } ?? 0
+            }
             func count(_ table: String) throws -> Int {
                 try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \(table)") ?? 0
             }
-            // Appearances are packed per message: their count is each BLOB's leading varint.
-            var appearances = 0
-            let packed = try RawStatement(db, sql: "SELECT appearances FROM message")
-            defer { packed.reset() }
-            while try packed.step() {
-                var reader = PackedReader(packed.bytes(0))
-                appearances += reader.varint().map { Int(clamping: $0) } ?? 0
-            }
             return LedgerStats(
-                messages: messages[0],
-                messagesWithDefects: Int(messages[1] as Double),
-                automatedMessages: Int(messages[2] as Double),
-                messagesWithoutDate: Int(messages[3] as Double),
+                messages: messages,
+                messagesWithDefects: withDefects,
+                automatedMessages: automated,
+                messagesWithoutDate: withoutDate,
                 addresses: try count("address"),
                 appearances: appearances,
                 locations: try count("location")
