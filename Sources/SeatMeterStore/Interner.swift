@@ -11,6 +11,20 @@ struct InternedIDs: Sendable {
         if names.count > limit { names.removeAll(keepingCapacity: true) }
     }
 
+    func id(of value: String, in table: Interner.Table) -> Int64? {
+        switch table {
+        case .address: addresses[value]
+        case .name: names[value]
+        }
+    }
+
+    mutating func set(_ id: Int64?, for value: String, in table: Interner.Table) {
+        switch table {
+        case .address: addresses[value] = id
+        case .name: names[value] = id
+        }
+    }
+
     /// Removes every entry of `other` (ids a rolled-back transaction handed out).
     mutating func forget(_ other: InternedIDs) {
         for address in other.addresses.keys { addresses[address] = nil }
@@ -42,20 +56,12 @@ struct Interner {
 
     /// The `address.id` of `address`, inserted when new. `added` collects what this transaction put in `cache`.
     mutating func id(address: String, cache: inout InternedIDs, added: inout InternedIDs) throws -> Int64 {
-        if let cached = cache.addresses[address] { return cached }
-        let id = try lookUp(address, table: .address, select: selectAddress, insert: insertAddress)
-        cache.addresses[address] = id
-        added.addresses[address] = id
-        return id
+        try id(address, in: .address, cache: &cache, added: &added)
     }
 
     /// The `name.id` of a non-empty display name, inserted when new.
     mutating func id(name: String, cache: inout InternedIDs, added: inout InternedIDs) throws -> Int64 {
-        if let cached = cache.names[name] { return cached }
-        let id = try lookUp(name, table: .name, select: selectName, insert: insertName)
-        cache.names[name] = id
-        added.names[name] = id
-        return id
+        try id(name, in: .name, cache: &cache, added: &added)
     }
 
     /// Deletes the rows inserted after the first `count` (interned for a message that turned out to be known,
@@ -63,31 +69,32 @@ struct Interner {
     mutating func removeInserted(since count: Int, cache: inout InternedIDs, added: inout InternedIDs) throws {
         guard inserted.count > count else { return }
         for row in inserted[count...] {
-            switch row.table {
-            case .address:
-                try deleteAddress.bind(row.id, at: 1)
-                try deleteAddress.execute()
-                cache.addresses[row.value] = nil
-                added.addresses[row.value] = nil
-            case .name:
-                try deleteName.bind(row.id, at: 1)
-                try deleteName.execute()
-                cache.names[row.value] = nil
-                added.names[row.value] = nil
-            }
+            let delete = row.table == .address ? deleteAddress : deleteName
+            try delete.bind(row.id, at: 1)
+            try delete.execute()
+            cache.set(nil, for: row.value, in: row.table)
+            added.set(nil, for: row.value, in: row.table)
         }
         inserted.removeSubrange(count...)
     }
 
-    private mutating func lookUp(
-        _ value: String, table: Table, select: RawStatement, insert: RawStatement
+    private mutating func id(
+        _ value: String, in table: Table, cache: inout InternedIDs, added: inout InternedIDs
     ) throws -> Int64 {
+        if let cached = cache.id(of: value, in: table) { return cached }
+        let (select, insert) = table == .address ? (selectAddress, insertAddress) : (selectName, insertName)
         try select.bind(value, at: 1)
-        if let stored = try select.int64Value() { return stored }
-        try insert.bind(value, at: 1)
-        try insert.execute()
-        let id = insert.lastInsertedRowID
-        inserted.append((table, value, id))
+        let id: Int64
+        if let stored = try select.int64Value() {
+            id = stored
+        } else {
+            try insert.bind(value, at: 1)
+            try insert.execute()
+            id = insert.lastInsertedRowID
+            inserted.append((table, value, id))
+        }
+        cache.set(id, for: value, in: table)
+        added.set(id, for: value, in: table)
         return id
     }
 }

@@ -77,9 +77,14 @@ struct LedgerIngestTests {
     @Test func aKnownMessageKeepsItsFirstFacts() throws {
         let ledger = try Ledger.inMemory()
         try ledger.ingest(Fixtures.batch(1..<2))
+        let addresses = try ledger.stats().addresses
+        let names = try ledger.strings(sql: "SELECT name FROM name ORDER BY id")
         var changed = Fixtures.facts(1)
         changed.subject = "other"
-        changed.appearances = []
+        // Addresses and names only the later copy has are not kept: nothing refers to them.
+        changed.appearances = [
+            AddressAppearance(field: .bcc, mailbox: Mailbox(name: "Only Here", address: "only-here@example.net"))
+        ]
         let result = try ledger.ingest(
             IngestBatch(
                 account: "helpdesk",
@@ -92,6 +97,17 @@ struct LedgerIngestTests {
         )
         #expect(result == IngestResult(newMessages: 0, duplicates: 1, newLocations: 1))
         #expect(try ledger.observations() == [Fixtures.observation(Fixtures.facts(1), locations: [inbox, sent])])
+        #expect(try ledger.stats().addresses == addresses)
+        #expect(try ledger.strings(sql: "SELECT name FROM name ORDER BY id") == names)
+        // The cache forgot them too: a new message with that address gets a fresh, stored id.
+        var next = Fixtures.facts(2)
+        next.appearances = changed.appearances
+        try ledger.ingest(
+            IngestBatch(
+                account: "helpdesk", folder: "INBOX", role: .incoming, uidValidity: 1,
+                messages: [IngestMessage(uid: 3, facts: next)], checkpointUID: nil))
+        #expect(try ledger.observations().last?.appearances == changed.appearances)
+        #expect(try ledger.stats().addresses == addresses + 1)
     }
 
     @Test(arguments: LedgerKind.allCases)
