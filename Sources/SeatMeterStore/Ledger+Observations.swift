@@ -67,20 +67,16 @@ extension Ledger {
     ///
     /// Both halves read exactly the messages the first connection saw (ids up to the largest it saw): rows are
     /// never deleted and a stored message never changes, except that it may gain a folder, which the second
-    /// connection can see a moment later. Addresses and names a message refers to commit with it.
+    /// connection can see a moment later. Addresses and names a message refers to commit with it, and each
+    /// half loads them (and folders) in its own connection.
     func observations(from: Date?, to: Date?, parallelMinimum: Int) throws -> [MessageObservation] {
         struct Half {
             var selection: Selection
             var start: Int
             var count: Int
         }
-        struct Plan {
-            var halves: [Half]
-            var addresses: InternedTable
-            var names: InternedTable
-        }
         let selection = Selection(from: from, to: to)
-        let plan = try dbWriter.read { db -> Plan? in
+        let plan = try dbWriter.read { db -> [Half]? in
             guard let maxID = try Int64.fetchOne(db, sql: "SELECT MAX(id) FROM message") else { return nil }
             let known = selection.adding("id <= ?", maxID)
             let counter = try known.prepare(known.countQuery, in: db)
@@ -101,26 +97,26 @@ extension Ledger {
                     Half(selection: known.adding("id >= ?", cut), start: lowerCount, count: count - lowerCount),
                 ]
             }
-            return Plan(
-                halves: halves,
-                addresses: try Self.internedTable(sql: "SELECT id, address FROM address ORDER BY id", in: db),
-                names: try Self.internedTable(sql: "SELECT id, name FROM name ORDER BY id", in: db)
-            )
+            return halves
         }
-        guard let plan else { return [] }
-        let total = plan.halves.reduce(0) { $0 + $1.count }
+        guard let halves = plan else { return [] }
+        let total = halves.reduce(0) { $0 + $1.count }
         var observations = try [MessageObservation](unsafeUninitializedCapacity: total) { buffer, initialized in
             let storage = SharedStorage(buffer: buffer)
             let results = HalfResults()
-            DispatchQueue.concurrentPerform(iterations: plan.halves.count) { index in
-                let half = plan.halves[index]
+            DispatchQueue.concurrentPerform(iterations: halves.count) { index in
+                let half = halves[index]
                 var written = 0
                 do {
                     try dbWriter.read { db in
                         let rows = try half.selection.prepare(half.selection.query, in: db)
                         defer { rows.reset() }
+                        // Each half loads its own strings: observations share them (retained, not copied), and
+                        // two threads retaining the same objects would contend for their reference counts.
                         var decoder = ObservationDecoder(
-                            addresses: plan.addresses, names: plan.names, folders: try Self.folderTable(in: db))
+                            addresses: try Self.internedTable(sql: "SELECT id, address FROM address ORDER BY id", in: db),
+                            names: try Self.internedTable(sql: "SELECT id, name FROM name ORDER BY id", in: db),
+                            folders: try Self.folderTable(in: db))
                         while written < half.count, try rows.step() {
                             storage.initialize(half.start + written, to: try decoder.observation(rows))
                             written += 1
@@ -133,7 +129,7 @@ extension Ledger {
                 }
             }
             if let error = results.firstError {
-                for (index, half) in plan.halves.enumerated() {
+                for (index, half) in halves.enumerated() {
                     storage.deinitialize(half.start, count: results.written(index))
                 }
                 throw error
