@@ -61,14 +61,11 @@ extension Ledger {
     /// Reads the selected observations: by date then id for a range, by id without one.
     ///
     /// The rows are read in id order between the smallest and largest id in the selection, then sorted by date
-    /// if they are not in date order already. A large selection is cut in two at its middle id and both halves
-    /// are decoded at once, each on its own read connection of the pool (a `DatabaseQueue` takes them in turn),
-    /// straight into the result's storage.
-    ///
-    /// Both halves read exactly the messages the first connection saw (ids up to the largest it saw): rows are
-    /// never deleted and a stored message never changes, except that it may gain a folder, which the second
-    /// connection can see a moment later. Addresses and names a message refers to commit with it, and each
-    /// half loads them (and folders) in its own connection.
+    /// if they are not in date order already. Everything is read in one read transaction (one snapshot: a
+    /// concurrent sync's batches are seen whole or not at all). A large selection is cut in two at its middle
+    /// id and the halves are read by two threads at once: their SQLite calls take turns on the one connection
+    /// (each copies its row out), and the decoding, most of the work, runs in parallel, straight into the
+    /// result's storage.
     func observations(from: Date?, to: Date?, parallelMinimum: Int) throws -> [MessageObservation] {
         struct Half {
             var selection: Selection
@@ -76,65 +73,74 @@ extension Ledger {
             var count: Int
         }
         let selection = Selection(from: from, to: to)
-        let plan = try dbWriter.read { db -> [Half]? in
-            guard let maxID = try Int64.fetchOne(db, sql: "SELECT MAX(id) FROM message") else { return nil }
+        var observations = try dbWriter.read { db -> [MessageObservation] in
+            guard let maxID = try Int64.fetchOne(db, sql: "SELECT MAX(id) FROM message") else { return [] }
             let known = selection.adding("id <= ?", maxID)
             let counter = try known.prepare(known.countQuery, in: db)
             defer { counter.reset() }
-            guard try counter.step(), counter.int64(0) > 0 else { return nil }
-            let count = Int(counter.int64(0))
+            guard try counter.step(), counter.int64(0) > 0 else { return [] }
+            let total = Int(counter.int64(0))
             let (first, last) = (counter.int64(1), counter.int64(2))
-            var halves = [Half(selection: known.adding("id >= ?", first), start: 0, count: count)]
-            if count >= max(2, parallelMinimum), last > first {
+            var cutHalves = [Half(selection: known.adding("id >= ?", first), start: 0, count: total)]
+            if total >= max(2, parallelMinimum), last > first {
                 // Ids are dense, so the middle id cuts the selection close to its middle row.
                 let cut = first + (last - first) / 2 + 1
                 let lower = known.adding("id < ?", cut)
                 let lowerCounter = try lower.prepare(lower.countQuery, in: db)
                 defer { lowerCounter.reset() }
                 let lowerCount = try lowerCounter.step() ? Int(lowerCounter.int64(0)) : 0
-                halves = [
+                cutHalves = [
                     Half(selection: lower.adding("id >= ?", first), start: 0, count: lowerCount),
-                    Half(selection: known.adding("id >= ?", cut), start: lowerCount, count: count - lowerCount),
+                    Half(selection: known.adding("id >= ?", cut), start: lowerCount, count: total - lowerCount),
                 ]
             }
-            return halves
-        }
-        guard let halves = plan else { return [] }
-        let total = halves.reduce(0) { $0 + $1.count }
-        var observations = try [MessageObservation](unsafeUninitializedCapacity: total) { buffer, initialized in
-            let storage = SharedStorage(buffer: buffer)
-            let results = HalfResults()
-            DispatchQueue.concurrentPerform(iterations: halves.count) { index in
-                let half = halves[index]
-                var written = 0
-                do {
-                    try dbWriter.read { db in
-                        let rows = try half.selection.prepare(half.selection.query, in: db)
-                        defer { rows.reset() }
-                        // Each half loads its own strings: observations share them (retained, not copied), and
-                        // two threads retaining the same objects would contend for their reference counts.
-                        var decoder = ObservationDecoder(
-                            addresses: try Self.internedTable(sql: "SELECT id, address FROM address ORDER BY id", in: db),
-                            names: try Self.internedTable(sql: "SELECT id, name FROM name ORDER BY id", in: db),
-                            folders: try Self.folderTable(in: db))
-                        while written < half.count, try rows.step() {
-                            storage.initialize(half.start + written, to: try decoder.observation(rows))
+            let halves = cutHalves
+            // Each half has its own statement and its own strings: observations share them (retained, not
+            // copied), and two threads retaining the same objects would contend for their reference counts.
+            let statements = try halves.map { try SharedStatement($0.selection.prepare($0.selection.query, in: db)) }
+            defer { for statement in statements { statement.rows.reset() } }
+            let decoders = try halves.map { _ in
+                ObservationDecoder(
+                    addresses: try Self.internedTable(sql: "SELECT id, address FROM address ORDER BY id", in: db),
+                    names: try Self.internedTable(sql: "SELECT id, name FROM name ORDER BY id", in: db),
+                    folders: try Self.folderTable(in: db))
+            }
+            // The connection is in SQLite's multi-thread mode: one thread at a time may call it.
+            let connection = Mutex(())
+            return try [MessageObservation](unsafeUninitializedCapacity: total) { buffer, initialized in
+                let storage = SharedStorage(buffer: buffer)
+                let results = HalfResults()
+                DispatchQueue.concurrentPerform(iterations: halves.count) { index in
+                    let half = halves[index]
+                    let rows = statements[index].rows
+                    var decoder = decoders[index]
+                    var row = CopiedRow()
+                    var written = 0
+                    do {
+                        while written < half.count {
+                            let more = try connection.withLock { _ in
+                                guard try rows.step() else { return false }
+                                row.load(rows)
+                                return true
+                            }
+                            guard more else { break }
+                            storage.initialize(half.start + written, to: try row.withView { try decoder.observation($0) })
                             written += 1
                         }
+                        let missing = written == half.count ? nil : DatabaseError(message: "ledger changed during a read")
+                        results.finish(index, written: written, error: missing)
+                    } catch {
+                        results.finish(index, written: written, error: error)
                     }
-                    let changed = written == half.count ? nil : DatabaseError(message: "ledger changed during a read")
-                    results.finish(index, written: written, error: changed)
-                } catch {
-                    results.finish(index, written: written, error: error)
                 }
-            }
-            if let error = results.firstError {
-                for (index, half) in halves.enumerated() {
-                    storage.deinitialize(half.start, count: results.written(index))
+                if let error = results.firstError {
+                    for (index, half) in halves.enumerated() {
+                        storage.deinitialize(half.start, count: results.written(index))
+                    }
+                    throw error
                 }
-                throw error
+                initialized = total
             }
-            initialized = total
         }
         if selection.ranged { Self.sortByDate(&observations) }
         return observations
@@ -189,6 +195,70 @@ extension Date {
         if let exact = Int64(exactly: seconds) { return exact }
         return seconds < 0 ? Int64.min : Int64.max
     }
+}
+
+/// A statement read by one worker thread of a parallel read.
+///
+/// `@unchecked Sendable`: only the thread of its half steps it and reads its columns, and only while holding the
+/// read's connection lock (the connection is in multi-thread mode); the read transaction that prepared it waits
+/// for both halves before it resets the statement.
+private struct SharedStatement: @unchecked Sendable {
+    let rows: RawStatement
+
+    init(_ rows: RawStatement) {
+        self.rows = rows
+    }
+}
+
+/// One row of the observations query, copied out of SQLite so that it can be decoded without the connection.
+private struct CopiedRow {
+    /// The columns copied as bytes (text and blobs): messageID, digest, subject, automationReasons, appearances,
+    /// folders.
+    private static let byteColumns: [Int32] = [1, 2, 4, 5, 6, 7]
+    private var id: Int64 = 0
+    private var date: Int64?
+    private var storage: [UInt8] = []
+    /// Column → its bytes in `storage`; nil for NULL.
+    private var spans = [Range<Int>?](repeating: nil, count: 8)
+
+    mutating func load(_ row: RawStatement) {
+        id = row.int64(0)
+        date = row.optionalInt64(3)
+        storage.removeAll(keepingCapacity: true)
+        for column in Self.byteColumns {
+            if row.isNull(column) {
+                spans[Int(column)] = nil
+            } else {
+                let start = storage.count
+                storage.append(contentsOf: row.bytes(column))
+                spans[Int(column)] = start..<storage.count
+            }
+        }
+    }
+
+    func withView<R>(_ body: (RowView) throws -> R) rethrows -> R {
+        try storage.withUnsafeBytes { raw in try body(RowView(id: id, date: date, raw: raw, spans: spans)) }
+    }
+}
+
+/// A ``CopiedRow`` while its bytes are pinned: the column accessors the decoder reads.
+private struct RowView {
+    let id: Int64
+    let date: Int64?
+    let raw: UnsafeRawBufferPointer
+    let spans: [Range<Int>?]
+
+    func isNull(_ column: Int) -> Bool { spans[column] == nil }
+
+    /// The column's bytes; empty for NULL.
+    func bytes(_ column: Int) -> UnsafeRawBufferPointer {
+        guard let span = spans[column] else { return UnsafeRawBufferPointer(start: nil, count: 0) }
+        return UnsafeRawBufferPointer(rebasing: raw[span])
+    }
+
+    func string(_ column: Int) -> String { String(decoding: bytes(column), as: UTF8.self) }
+
+    func optionalString(_ column: Int) -> String? { isNull(column) ? nil : string(column) }
 }
 
 /// The result's storage, written by the two halves of a parallel read at disjoint indexes.
@@ -265,8 +335,8 @@ private struct ObservationDecoder {
         self.folders = folders
     }
 
-    mutating func observation(_ row: RawStatement) throws -> MessageObservation {
-        let id = row.int64(0)
+    mutating func observation(_ row: RowView) throws -> MessageObservation {
+        let id = row.id
         // The key is derived as MessageFacts.deduplicationKey does, written in one piece from the stored bytes.
         let messageID: String?
         let key: String
@@ -278,7 +348,7 @@ private struct ObservationDecoder {
             messageID = String(decoding: bytes, as: UTF8.self)
             key = bytes.isEmpty ? Self.prefixed(Self.digestPrefix, row.bytes(2)) : Self.prefixed(Self.idPrefix, bytes)
         }
-        let date = row.optionalInt64(3).map { Date(timeIntervalSince1970: Double($0)) }
+        let date = row.date.map { Date(timeIntervalSince1970: Double($0)) }
         let subject = row.optionalString(4)
         let reasons = self.reasons(row.bytes(5))
         let appearances = try self.appearances(row.bytes(6), message: id)

@@ -21,6 +21,8 @@ struct LedgerIngestTests {
             #expect(try ledger.strings(sql: "PRAGMA foreign_key_check") == [])
             observations = try ledger.observations()
             stats = try ledger.stats()
+            let counts = try ledger.messageCounts()
+            #expect(counts.messages == stats.messages && counts.withDefects == stats.messagesWithDefects)
             checkpoints = [
                 try ledger.checkpoint(account: "helpdesk", folder: "INBOX"),
                 try ledger.checkpoint(account: "helpdesk", folder: "Sent"),
