@@ -64,7 +64,7 @@ extension Ledger {
     /// if they are not in date order already. Everything is read in one read transaction (one snapshot: a
     /// concurrent sync's batches are seen whole or not at all). A large selection is cut in two at its middle
     /// id and the halves are read by two threads at once: their SQLite calls take turns on the one connection
-    /// (each copies its row out), and the decoding, most of the work, runs in parallel, straight into the
+    /// (each copies a chunk of rows out), and the decoding, most of the work, runs in parallel, straight into the
     /// result's storage.
     func observations(from: Date?, to: Date?, parallelMinimum: Int) throws -> [MessageObservation] {
         struct Half {
@@ -114,18 +114,19 @@ extension Ledger {
                     let half = halves[index]
                     let rows = statements[index].rows
                     var decoder = decoders[index]
-                    var row = CopiedRow()
+                    var copied = CopiedRows()
                     var written = 0
                     do {
                         while written < half.count {
-                            let more = try connection.withLock { _ in
-                                guard try rows.step() else { return false }
-                                row.load(rows)
-                                return true
+                            let loaded = try connection.withLock { _ in
+                                try copied.load(rows, limit: half.count - written)
                             }
-                            guard more else { break }
-                            storage.initialize(half.start + written, to: try row.withView { try decoder.observation($0) })
-                            written += 1
+                            guard loaded > 0 else { break }
+                            for row in 0..<loaded {
+                                let observation = try copied.withRow(row) { try decoder.observation($0) }
+                                storage.initialize(half.start + written, to: observation)
+                                written += 1
+                            }
                         }
                         let missing = written == half.count ? nil : DatabaseError(message: "ledger changed during a read")
                         results.finish(index, written: written, error: missing)
@@ -210,50 +211,94 @@ private struct SharedStatement: @unchecked Sendable {
     }
 }
 
-/// One row of the observations query, copied out of SQLite so that it can be decoded without the connection.
-private struct CopiedRow {
+/// Rows of the observations query, copied out of SQLite in chunks so that they can be decoded without the
+/// connection (and its lock).
+///
+/// Owns one growing buffer, reused for every chunk of its thread: copying a row is six `memcpy`s. A
+/// noncopyable struct rather than a class: its fields are touched for every column of every row, and a local
+/// struct needs no dynamic exclusivity checks.
+private struct CopiedRows: ~Copyable {
     /// The columns copied as bytes (text and blobs): messageID, digest, subject, automationReasons, appearances,
-    /// folders.
-    private static let byteColumns: [Int32] = [1, 2, 4, 5, 6, 7]
-    private var id: Int64 = 0
-    private var date: Int64?
-    private var storage: [UInt8] = []
-    /// Column → its bytes in `storage`; nil for NULL.
-    private var spans = [Range<Int>?](repeating: nil, count: 8)
+    /// folders; each row has `columns` span slots, indexed by column number.
+    private static let byteColumns: [Bool] = [false, true, true, false, true, true, true, true]
+    private static let columns = 8
+    /// Rows per chunk: the connection lock is taken once per chunk.
+    static let chunk = 64
+    private(set) var count = 0
+    private var ids: [Int64] = []
+    private var dates: [Int64?] = []
+    private var buffer: UnsafeMutableRawPointer
+    private var capacity = 64 * 1_024
+    /// Row × column → (offset in `buffer`, byte count), count -1 for NULL.
+    private var spans: [(offset: Int, count: Int)] = []
 
-    mutating func load(_ row: RawStatement) {
-        id = row.int64(0)
-        date = row.optionalInt64(3)
-        storage.removeAll(keepingCapacity: true)
-        for column in Self.byteColumns {
-            if row.isNull(column) {
-                spans[Int(column)] = nil
-            } else {
-                let start = storage.count
-                storage.append(contentsOf: row.bytes(column))
-                spans[Int(column)] = start..<storage.count
-            }
-        }
+    init() {
+        buffer = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 8)
+        ids.reserveCapacity(Self.chunk)
+        dates.reserveCapacity(Self.chunk)
+        spans.reserveCapacity(Self.chunk * Self.columns)
     }
 
-    func withView<R>(_ body: (RowView) throws -> R) rethrows -> R {
-        try storage.withUnsafeBytes { raw in try body(RowView(id: id, date: date, raw: raw, spans: spans)) }
+    deinit {
+        buffer.deallocate()
+    }
+
+    /// Steps `rows` up to `limit` times (at most a chunk), copying each row; the number copied.
+    mutating func load(_ rows: RawStatement, limit: Int) throws -> Int {
+        ids.removeAll(keepingCapacity: true)
+        dates.removeAll(keepingCapacity: true)
+        spans.removeAll(keepingCapacity: true)
+        var used = 0
+        count = 0
+        while count < min(limit, Self.chunk), try rows.step() {
+            ids.append(rows.int64(0))
+            dates.append(rows.optionalInt64(3))
+            for column in 0..<Int32(Self.columns) {
+                guard Self.byteColumns[Int(column)], !rows.isNull(column) else {
+                    spans.append((0, -1))
+                    continue
+                }
+                let bytes = rows.bytes(column)
+                if used + bytes.count > capacity { grow(to: max(capacity * 2, used + bytes.count), keeping: used) }
+                if let source = bytes.baseAddress { (buffer + used).copyMemory(from: source, byteCount: bytes.count) }
+                spans.append((used, bytes.count))
+                used += bytes.count
+            }
+            count += 1
+        }
+        return count
+    }
+
+    private mutating func grow(to size: Int, keeping used: Int) {
+        let grown = UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 8)
+        grown.copyMemory(from: buffer, byteCount: used)
+        buffer.deallocate()
+        buffer = grown
+        capacity = size
+    }
+
+    /// Row `index` of the chunk, valid while `body` runs.
+    func withRow<R>(_ index: Int, _ body: (RowView) throws -> R) rethrows -> R {
+        try spans.withUnsafeBufferPointer { all in
+            let row = UnsafeBufferPointer(rebasing: all[(index * Self.columns)..<((index + 1) * Self.columns)])
+            return try body(RowView(id: ids[index], date: dates[index], base: UnsafeRawPointer(buffer), spans: row))
+        }
     }
 }
 
-/// A ``CopiedRow`` while its bytes are pinned: the column accessors the decoder reads.
+/// A copied row's columns, valid while its ``CopiedRows/withRow(_:_:)`` call runs: what the decoder reads.
 private struct RowView {
     let id: Int64
     let date: Int64?
-    let raw: UnsafeRawBufferPointer
-    let spans: [Range<Int>?]
+    let base: UnsafeRawPointer
+    let spans: UnsafeBufferPointer<(offset: Int, count: Int)>
 
-    func isNull(_ column: Int) -> Bool { spans[column] == nil }
+    func isNull(_ column: Int) -> Bool { spans[column].count < 0 }
 
     /// The column's bytes; empty for NULL.
     func bytes(_ column: Int) -> UnsafeRawBufferPointer {
-        guard let span = spans[column] else { return UnsafeRawBufferPointer(start: nil, count: 0) }
-        return UnsafeRawBufferPointer(rebasing: raw[span])
+        let span = spans[column]
+        return UnsafeRawBufferPointer(start: base + span.offset, count: max(0, span.count))
     }
 
     func string(_ column: Int) -> String { String(decoding: bytes(column), as: UTF8.self) }
