@@ -12,12 +12,19 @@ import TestSupport
 /// all five renderings) over a synthetic ledger of MESSAGES messages / 5,000 people, in date order.
 /// `seatmeter-bench report-ledger PATH [--runs N]`: the same, but read from a SQLite ledger at PATH (created with
 /// 1,000,000 synthetic messages the first time), as `seatmeter report` does.
+/// `seatmeter-bench ingest MAILDIR [--runs N] [--batch N]`: parses a Maildir tree (INBOX and Sent) into 2,000-message batches,
+/// then times only their ingest into a new ledger file: the sync's writer thread alone. `--batch N`: N per batch.
 @main
 enum SeatMeterBench {
     static func main() throws {
         var arguments = Array(CommandLine.arguments.dropFirst())
         var runs = 5
         var preload = false
+        var batchSize = 2_000
+        if let index = arguments.firstIndex(of: "--batch"), index + 1 < arguments.count {
+            batchSize = Int(arguments[index + 1]) ?? batchSize
+            arguments.removeSubrange(index...(index + 1))
+        }
         if let index = arguments.firstIndex(of: "--preload") {
             preload = true
             arguments.remove(at: index)
@@ -35,6 +42,7 @@ enum SeatMeterBench {
         case "classify": try classify(config: arguments[1], runs: runs)
         case "report": try report(messages: Int(arguments[1]) ?? 1_000_000, runs: runs)
         case "report-ledger": try reportFromLedger(path: arguments[1], runs: runs)
+        case "ingest": try ingest(maildir: arguments[1], runs: runs, batchSize: batchSize)
         default:
             FileHandle.standardError.write(Data("unknown benchmark \(arguments[0])\n".utf8))
             exit(2)
@@ -48,6 +56,58 @@ enum SeatMeterBench {
 
     static func seconds(_ duration: Duration) -> Double {
         duration.timeInterval
+    }
+
+    /// CPU seconds used by the whole process so far (every thread).
+    static func processCPUSeconds() -> Double {
+        var time = timespec()
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &time)
+        return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
+    }
+
+    static func ingest(maildir: String, runs: Int, batchSize: Int) throws {
+        var batches: [IngestBatch] = []
+        for (folder, role) in [("INBOX", FolderRole.incoming), ("Sent", .outgoing)] {
+            var files: [String] = []
+            for sub in ["/cur", "/new"] {
+                let dir = maildir + (folder == "INBOX" ? "" : "/.Sent") + sub
+                for name in (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? [] { files.append(dir + "/" + name) }
+            }
+            files.sort()
+            var buffer: [UInt8] = []
+            var messages: [IngestMessage] = []
+            for (index, file) in files.enumerated() {
+                try MailFileReader.readFile(file, into: &buffer)
+                let facts = HeaderParser.parse(HeaderParser.headerBlock(of: buffer))
+                messages.append(IngestMessage(uid: UInt32(index + 1), facts: facts))
+                if messages.count == batchSize || index == files.count - 1 {
+                    batches.append(IngestBatch(
+                        account: "helpdesk", folder: folder, role: role, uidValidity: 1, messages: messages,
+                        checkpointUID: UInt32(index + 1)))
+                    messages.removeAll(keepingCapacity: true)
+                }
+            }
+        }
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("seatmeter-bench-\(getpid())")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        var times: [Double] = []
+        var cpus: [Double] = []
+        var stored = 0
+        for run in 0..<max(1, runs) {
+            let path = directory.appendingPathComponent("ledger-\(run).sqlite").path
+            let clock = ContinuousClock()
+            let cpu = processCPUSeconds()
+            let start = clock.now
+            do {
+                let ledger = try Ledger(path: path)
+                stored = 0
+                for batch in batches { stored += try ledger.ingest(batch).newMessages }
+            }
+            times.append(seconds(clock.now - start))
+            cpus.append(processCPUSeconds() - cpu)
+        }
+        let messages = batches.reduce(0) { $0 + $1.messages.count }
+        print(#"{"messages": \#(messages), "stored": \#(stored), "seconds": \#(median(times)), "cpu_seconds": \#(median(cpus)), "runs": \#(times.count)}"#)
     }
 
     static func parse(maildir: String, runs: Int, preload: Bool) throws {
@@ -174,15 +234,21 @@ enum SeatMeterBench {
             }
         }
         observations = []
+        // A ledger built by an older SeatMeter is migrated first (and the migration timed).
+        let clock = ContinuousClock()
+        let migration = try clock.measure { _ = try Ledger(path: path) }
         let ledger = try Ledger(readOnlyPath: path)
         let range = ReportInput.requiredRange(asOf: input.asOf, timeZone: input.timeZone, licenceWindowDays: 90)
         var totals: [Double] = []
         var reads: [Double] = []
+        var readCPUs: [Double] = []
         var messages = 0
         for _ in 0..<max(1, runs) {
             let clock = ContinuousClock()
             let start = clock.now
+            let cpu = processCPUSeconds()
             input.observations = try ledger.observations(from: range.start, to: range.end)
+            readCPUs.append(processCPUSeconds() - cpu)
             let read = clock.now
             messages = input.observations.count
             let report = try SeatReport(input)
@@ -191,6 +257,6 @@ enum SeatMeterBench {
             totals.append(seconds(clock.now - start))
             input.observations = []
         }
-        print(#"{"messages": \#(messages), "ledger_read_seconds": \#(median(reads)), "report_seconds": \#(median(totals)), "runs": \#(totals.count)}"#)
+        print(#"{"messages": \#(messages), "ledger_read_seconds": \#(median(reads)), "ledger_read_cpu_seconds": \#(median(readCPUs)), "report_seconds": \#(median(totals)), "open_seconds": \#(seconds(migration)), "runs": \#(totals.count)}"#)
     }
 }

@@ -1,142 +1,182 @@
+import Dispatch
 import Foundation
 import GRDB
 import SeatMeterCore
+import Synchronization
 
 extension Ledger {
-    /// Three ordered raw-row scans (messages, appearances, locations) merged in one pass: no per-message
-    /// query, no Codable decoding. The appearance and location scans visit messages in the same order as
-    /// the message scan, so the three advance in lockstep.
-    static func observations(from: Date?, to: Date?, in db: Database) throws -> [MessageObservation] {
-        // Stored dates are whole seconds d: from <= d ⟺ ceil(from) <= d, and d < to ⟺ d < ceil(to).
+    /// Below this many messages a read is one scan on one connection; above, two halves are decoded at once.
+    static let parallelReadMinimum = 20_000
+
+    /// The messages of an observations read: a date range (or everything), as SQL conditions on `message`.
+    struct Selection {
+        var ranged: Bool
         var conditions: [String] = []
         var bounds: [Int64] = []
-        if from != nil || to != nil { conditions.append("m.date IS NOT NULL") }
-        if let from {
-            conditions.append("m.date >= ?")
-            bounds.append(ceilSeconds(from))
+
+        init(from: Date?, to: Date?) {
+            ranged = from != nil || to != nil
+            // Stored dates are whole seconds d: from <= d ⟺ ceil(from) <= d, and d < to ⟺ d < ceil(to).
+            if ranged { conditions.append("date IS NOT NULL") }
+            if let from { add("date >= ?", from.ceilSeconds) }
+            if let to { add("date < ?", to.ceilSeconds) }
         }
-        if let to {
-            conditions.append("m.date < ?")
-            bounds.append(ceilSeconds(to))
+
+        mutating func add(_ condition: String, _ bound: Int64) {
+            conditions.append(condition)
+            bounds.append(bound)
         }
-        let ranged = !conditions.isEmpty
-        let filter = ranged ? "WHERE " + conditions.joined(separator: " AND ") : ""
-        // With a range, walk the date index (date, id); without, the message table (id) and the appearance
-        // primary key (messageId, position). Both orders are index orders: no sort.
-        let order = ranged ? "m.date, m.id" : "m.id"
-        func prepare(_ sql: String) throws -> RawStatement {
+
+        func adding(_ condition: String, _ bound: Int64) -> Selection {
+            var copy = self
+            copy.add(condition, bound)
+            return copy
+        }
+
+        var filter: String { conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ") }
+
+        /// `sql` prepared with the selection's bounds bound in order.
+        func prepare(_ sql: String, in db: Database) throws -> RawStatement {
             let statement = try RawStatement(db, sql: sql)
             for (offset, bound) in bounds.enumerated() { try statement.bind(bound, at: Int32(offset + 1)) }
             return statement
         }
 
-        let addresses = try addressTable(in: db)
-        let folders = try folderTable(in: db)
-
-        let messages = try prepare(
+        /// The observations scan: the table itself in id order (`NOT INDEXED`: each row read where it lies,
+        /// not looked up from the date index one by one). Ingest order is close to date order, so a range is a
+        /// short run of ids; ``Ledger/observations(from:to:parallelMinimum:)`` bounds the ids and sorts by date.
+        var query: String {
             """
-            SELECT m.id, m.dedupKey, m.messageID, m.date, m.subject, m.automationReasons
-            FROM message m \(filter) ORDER BY \(order)
+            SELECT id, messageID, digest, date, subject, automationReasons, appearances, folders
+            FROM message NOT INDEXED \(filter) ORDER BY id
             """
-        )
-        let appearances = try prepare(
-            ranged
-                ? """
-                SELECT a.messageId, a.field, a.addressId, a.name
-                FROM message m JOIN appearance a ON a.messageId = m.id \(filter) ORDER BY \(order), a.position
-                """
-                : "SELECT messageId, field, addressId, name FROM appearance ORDER BY messageId, position"
-        )
-        let locations = try prepare(
-            ranged
-                ? """
-                SELECT l.messageId, l.folderId
-                FROM message m JOIN location l ON l.messageId = m.id \(filter) ORDER BY \(order), l.folderId
-                """
-                : "SELECT messageId, folderId FROM location ORDER BY messageId, folderId"
-        )
-        defer {
-            messages.reset()
-            appearances.reset()
-            locations.reset()
         }
 
-        // Field names are few: decode each distinct text once.
-        var fields: [String: AddressField] = [:]
-        for field in AddressField.allCases { fields[field.rawValue] = field }
+        /// `COUNT(*), MIN(id), MAX(id)` of the selection, from the date index alone (it holds date and id).
+        var countQuery: String {
+            "SELECT COUNT(*), MIN(id), MAX(id) FROM message INDEXED BY message_date \(filter)"
+        }
+    }
 
-        // The three scans advance in lockstep: the rows of a message's appearances and locations come right
-        // when the message does.
-        var observations: [MessageObservation] = []
-        var moreAppearances = try appearances.step()
-        var moreLocations = try locations.step()
-        while try messages.step() {
-            let id = messages.int64(0)
-            var messageAppearances: [AddressAppearance] = []
-            while moreAppearances, appearances.int64(0) == id {
-                let fieldName = appearances.string(1)
-                guard let field = fields[fieldName] else {
-                    throw DatabaseError(message: "unknown address field \(fieldName) in message \(id)")
-                }
-                let addressID = appearances.int64(2)
-                guard let address = addresses.address(addressID) else {
-                    throw DatabaseError(message: "unknown address id \(addressID) in message \(id)")
-                }
-                messageAppearances.append(
-                    AddressAppearance(field: field, mailbox: Mailbox(name: appearances.string(3), address: address))
-                )
-                moreAppearances = try appearances.step()
+    /// Reads the selected observations: by date then id for a range, by id without one.
+    ///
+    /// The rows are read in id order between the smallest and largest id in the selection, then sorted by date
+    /// if they are not in date order already. Everything is read in one read transaction (one snapshot: a
+    /// concurrent sync's batches are seen whole or not at all). A large selection is cut in two at its middle
+    /// id and the halves are read by two threads at once: their SQLite calls take turns on the one connection
+    /// (each copies a chunk of rows out), and the decoding, most of the work, runs in parallel, straight into the
+    /// result's storage.
+    func observations(from: Date?, to: Date?, parallelMinimum: Int) throws -> [MessageObservation] {
+        struct Half {
+            var selection: Selection
+            var start: Int
+            var count: Int
+        }
+        let selection = Selection(from: from, to: to)
+        var observations = try dbWriter.read { db -> [MessageObservation] in
+            guard let maxID = try Int64.fetchOne(db, sql: "SELECT MAX(id) FROM message") else { return [] }
+            let known = selection.adding("id <= ?", maxID)
+            let counter = try known.prepare(known.countQuery, in: db)
+            defer { counter.reset() }
+            guard try counter.step(), counter.int64(0) > 0 else { return [] }
+            let total = Int(counter.int64(0))
+            let (first, last) = (counter.int64(1), counter.int64(2))
+            var cutHalves = [Half(selection: known.adding("id >= ?", first), start: 0, count: total)]
+            if total >= max(2, parallelMinimum), last > first {
+                // Ids are dense, so the middle id cuts the selection close to its middle row.
+                let cut = first + (last - first) / 2 + 1
+                let lower = known.adding("id < ?", cut)
+                let lowerCounter = try lower.prepare(lower.countQuery, in: db)
+                defer { lowerCounter.reset() }
+                let lowerCount = try lowerCounter.step() ? Int(lowerCounter.int64(0)) : 0
+                cutHalves = [
+                    Half(selection: lower.adding("id >= ?", first), start: 0, count: lowerCount),
+                    Half(selection: known.adding("id >= ?", cut), start: lowerCount, count: total - lowerCount),
+                ]
             }
-            var messageLocations: [FolderLocation] = []
-            var previousFolderID: Int64?  // rows come ordered by folder: keep each folder once
-            while moreLocations, locations.int64(0) == id {
-                let folderID = locations.int64(1)
-                if folderID != previousFolderID {
-                    guard let location = folders[folderID] else {
-                        throw DatabaseError(message: "unknown folder id \(folderID) in message \(id)")
+            let halves = cutHalves
+            // Each half has its own statement and its own strings: observations share them (retained, not
+            // copied), and two threads retaining the same objects would contend for their reference counts.
+            let statements = try halves.map { try SharedStatement($0.selection.prepare($0.selection.query, in: db)) }
+            defer { for statement in statements { statement.rows.reset() } }
+            let decoders = try halves.map { _ in
+                ObservationDecoder(
+                    addresses: try Self.internedTable(sql: "SELECT id, address FROM address ORDER BY id", in: db),
+                    names: try Self.internedTable(sql: "SELECT id, name FROM name ORDER BY id", in: db),
+                    folders: try Self.folderTable(in: db))
+            }
+            // The connection is in SQLite's multi-thread mode: one thread at a time may call it.
+            let connection = Mutex(())
+            return try [MessageObservation](unsafeUninitializedCapacity: total) { buffer, initialized in
+                let storage = SharedStorage(buffer: buffer)
+                let results = HalfResults()
+                DispatchQueue.concurrentPerform(iterations: halves.count) { index in
+                    let half = halves[index]
+                    let rows = statements[index].rows
+                    var decoder = decoders[index]
+                    var copied = CopiedRows()
+                    var written = 0
+                    do {
+                        while written < half.count {
+                            let loaded = try connection.withLock { _ in
+                                try copied.load(rows, limit: half.count - written)
+                            }
+                            guard loaded > 0 else { break }
+                            for row in 0..<loaded {
+                                let observation = try copied.withRow(row) { try decoder.observation($0) }
+                                storage.initialize(half.start + written, to: observation)
+                                written += 1
+                            }
+                        }
+                        let missing = written == half.count ? nil : DatabaseError(message: "ledger changed during a read")
+                        results.finish(index, written: written, error: missing)
+                    } catch {
+                        results.finish(index, written: written, error: error)
                     }
-                    messageLocations.append(location)
-                    previousFolderID = folderID
                 }
-                moreLocations = try locations.step()
+                if let error = results.firstError {
+                    for (index, half) in halves.enumerated() {
+                        storage.deinitialize(half.start, count: results.written(index))
+                    }
+                    throw error
+                }
+                initialized = total
             }
-            observations.append(
-                MessageObservation(
-                    key: messages.string(1),
-                    messageID: messages.optionalString(2),
-                    date: messages.optionalInt64(3).map { Date(timeIntervalSince1970: Double($0)) },
-                    subject: messages.optionalString(4),
-                    locations: messageLocations,
-                    appearances: messageAppearances,
-                    automation: AutomationFacts(reasons: splitLines(messages.string(5)))
-                )
-            )
         }
-        if moreAppearances || moreLocations {
-            // Only possible if rows lost their message (foreign keys are declared, not enforced).
-            throw DatabaseError(message: "ledger inconsistency: appearances or locations without their message")
-        }
+        if selection.ranged { Self.sortByDate(&observations) }
         return observations
     }
 
-    private static func ceilSeconds(_ date: Date) -> Int64 {
-        let seconds = date.timeIntervalSince1970.rounded(.up)
-        if let exact = Int64(exactly: seconds) { return exact }
-        return seconds < 0 ? Int64.min : Int64.max
+    /// Sorts observations read in id order by date, keeping id order among equal dates; nothing to do (one
+    /// pass) when ingest order was date order. Dates are all present in a ranged read.
+    private static func sortByDate(_ observations: inout [MessageObservation]) {
+        let dates = observations.map { $0.date?.timeIntervalSince1970 ?? -Double.infinity }
+        guard zip(dates, dates.dropFirst()).contains(where: { $0 > $1 }) else { return }
+        let order = dates.indices.sorted { dates[$0] < dates[$1] || (dates[$0] == dates[$1] && $0 < $1) }
+        // Permute by moving (no copies): the old storage ends up uninitialized and is dropped as such.
+        observations.withUnsafeMutableBufferPointer { buffer in
+            guard let base = buffer.baseAddress else { return }
+            let moved = UnsafeMutablePointer<MessageObservation>.allocate(capacity: buffer.count)
+            defer { moved.deallocate() }
+            moved.moveInitialize(from: base, count: buffer.count)
+            for (position, index) in order.enumerated() {
+                (base + position).moveInitialize(from: moved + index, count: 1)
+            }
+        }
     }
 
-    /// Every stored address by id (ids are dense from 1: rows are never deleted).
-    private static func addressTable(in db: Database) throws -> AddressTable {
-        var table = AddressTable()
-        let rows = try RawStatement(db, sql: "SELECT id, address FROM address ORDER BY id")
+    /// Every row of an interned table (`address`, `name`) by id.
+    static func internedTable(sql: String, in db: Database) throws -> InternedTable {
+        var table = InternedTable()
+        let rows = try RawStatement(db, sql: sql)
         defer { rows.reset() }
         while try rows.step() {
-            table.insert(id: rows.int64(0), address: rows.string(1))
+            table.insert(id: rows.int64(0), value: rows.string(1))
         }
         return table
     }
 
-    private static func folderTable(in db: Database) throws -> [Int64: FolderLocation] {
+    static func folderTable(in db: Database) throws -> [Int64: FolderLocation] {
         var folders: [Int64: FolderLocation] = [:]
         for row in try Row.fetchAll(db, sql: "SELECT id, account, name, role FROM folder") {
             let role: String = row[3]
@@ -149,23 +189,297 @@ extension Ledger {
     }
 }
 
-/// Address ids to strings: an array for the dense ids, a dictionary for any others.
-private struct AddressTable {
-    private var dense: [String?] = [nil]
-    private var sparse: [Int64: String] = [:]
+extension Date {
+    /// Whole unix seconds, rounded up; clamped for dates beyond `Int64`.
+    fileprivate var ceilSeconds: Int64 {
+        let seconds = timeIntervalSince1970.rounded(.up)
+        if let exact = Int64(exactly: seconds) { return exact }
+        return seconds < 0 ? Int64.min : Int64.max
+    }
+}
 
-    mutating func insert(id: Int64, address: String) {
-        if id == Int64(dense.count) {
-            dense.append(address)
-        } else if id >= 0, id < Int64(dense.count) {
-            dense[Int(id)] = address
-        } else {
-            sparse[id] = address
+/// A statement read by one worker thread of a parallel read.
+///
+/// `@unchecked Sendable`: only the thread of its half steps it and reads its columns, and only while holding the
+/// read's connection lock (the connection is in multi-thread mode); the read transaction that prepared it waits
+/// for both halves before it resets the statement.
+private struct SharedStatement: @unchecked Sendable {
+    let rows: RawStatement
+
+    init(_ rows: RawStatement) {
+        self.rows = rows
+    }
+}
+
+/// Rows of the observations query, copied out of SQLite in chunks so that they can be decoded without the
+/// connection (and its lock).
+///
+/// Owns one growing buffer, reused for every chunk of its thread: copying a row is six `memcpy`s. A
+/// noncopyable struct rather than a class: its fields are touched for every column of every row, and a local
+/// struct needs no dynamic exclusivity checks.
+private struct CopiedRows: ~Copyable {
+    /// The columns copied as bytes (text and blobs): messageID, digest, subject, automationReasons, appearances,
+    /// folders; each row has `columns` span slots, indexed by column number.
+    private static let byteColumns: [Bool] = [false, true, true, false, true, true, true, true]
+    private static let columns = 8
+    /// Rows per chunk: the connection lock is taken once per chunk.
+    static let chunk = 64
+    private(set) var count = 0
+    private var ids: [Int64] = []
+    private var dates: [Int64?] = []
+    private var buffer: UnsafeMutableRawPointer
+    private var capacity = 64 * 1_024
+    /// Row × column → (offset in `buffer`, byte count), count -1 for NULL.
+    private var spans: [(offset: Int, count: Int)] = []
+
+    init() {
+        buffer = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 8)
+        ids.reserveCapacity(Self.chunk)
+        dates.reserveCapacity(Self.chunk)
+        spans.reserveCapacity(Self.chunk * Self.columns)
+    }
+
+    deinit {
+        buffer.deallocate()
+    }
+
+    /// Steps `rows` up to `limit` times (at most a chunk), copying each row; the number copied.
+    mutating func load(_ rows: RawStatement, limit: Int) throws -> Int {
+        ids.removeAll(keepingCapacity: true)
+        dates.removeAll(keepingCapacity: true)
+        spans.removeAll(keepingCapacity: true)
+        var used = 0
+        count = 0
+        while count < min(limit, Self.chunk), try rows.step() {
+            ids.append(rows.int64(0))
+            dates.append(rows.optionalInt64(3))
+            for column in 0..<Int32(Self.columns) {
+                guard Self.byteColumns[Int(column)], !rows.isNull(column) else {
+                    spans.append((0, -1))
+                    continue
+                }
+                let bytes = rows.bytes(column)
+                if used + bytes.count > capacity { grow(to: max(capacity * 2, used + bytes.count), keeping: used) }
+                if let source = bytes.baseAddress { (buffer + used).copyMemory(from: source, byteCount: bytes.count) }
+                spans.append((used, bytes.count))
+                used += bytes.count
+            }
+            count += 1
+        }
+        return count
+    }
+
+    private mutating func grow(to size: Int, keeping used: Int) {
+        let grown = UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 8)
+        grown.copyMemory(from: buffer, byteCount: used)
+        buffer.deallocate()
+        buffer = grown
+        capacity = size
+    }
+
+    /// Row `index` of the chunk, valid while `body` runs.
+    func withRow<R>(_ index: Int, _ body: (RowView) throws -> R) rethrows -> R {
+        try spans.withUnsafeBufferPointer { all in
+            let row = UnsafeBufferPointer(rebasing: all[(index * Self.columns)..<((index + 1) * Self.columns)])
+            return try body(RowView(id: ids[index], date: dates[index], base: UnsafeRawPointer(buffer), spans: row))
+        }
+    }
+}
+
+/// A copied row's columns, valid while its ``CopiedRows/withRow(_:_:)`` call runs: what the decoder reads.
+private struct RowView {
+    let id: Int64
+    let date: Int64?
+    let base: UnsafeRawPointer
+    let spans: UnsafeBufferPointer<(offset: Int, count: Int)>
+
+    func isNull(_ column: Int) -> Bool { spans[column].count < 0 }
+
+    /// The column's bytes; empty for NULL.
+    func bytes(_ column: Int) -> UnsafeRawBufferPointer {
+        let span = spans[column]
+        return UnsafeRawBufferPointer(start: base + span.offset, count: max(0, span.count))
+    }
+
+    func string(_ column: Int) -> String { String(decoding: bytes(column), as: UTF8.self) }
+
+    func optionalString(_ column: Int) -> String? { isNull(column) ? nil : string(column) }
+}
+
+/// The result's storage, written by the two halves of a parallel read at disjoint indexes.
+///
+/// `@unchecked Sendable`: the buffer belongs to the `Array(unsafeUninitializedCapacity:)` closure that waits
+/// for both halves (`concurrentPerform` returns after them); each half initializes only its own index range.
+private struct SharedStorage: @unchecked Sendable {
+    let buffer: UnsafeMutableBufferPointer<MessageObservation>
+
+    func initialize(_ index: Int, to observation: MessageObservation) {
+        guard let base = buffer.baseAddress else { return }
+        (base + index).initialize(to: observation)
+    }
+
+    func deinitialize(_ start: Int, count: Int) {
+        guard count > 0, let base = buffer.baseAddress else { return }
+        (base + start).deinitialize(count: count)
+    }
+}
+
+/// What each half of a parallel read did.
+private final class HalfResults: Sendable {
+    private let state = Mutex<(written: [Int: Int], errors: [Int: any Error])>(([:], [:]))
+
+    func finish(_ index: Int, written: Int, error: (any Error)?) {
+        state.withLock {
+            $0.written[index] = written
+            if let error { $0.errors[index] = error }
         }
     }
 
-    func address(_ id: Int64) -> String? {
-        if id >= 0, id < Int64(dense.count) { return dense[Int(id)] }
-        return sparse[id]
+    func written(_ index: Int) -> Int { state.withLock { $0.written[index] ?? 0 } }
+
+    var firstError: (any Error)? { state.withLock { $0.errors.sorted { $0.key < $1.key }.first?.value } }
+}
+
+/// Interned ids to strings: an array for the dense ids, a dictionary for any others.
+struct InternedTable: Sendable {
+    private var dense: [String?] = [nil]
+    private var sparse: [Int64: String] = [:]
+
+    mutating func insert(id: Int64, value: String) {
+        if id == Int64(dense.count) {
+            dense.append(value)
+        } else if id >= 0, id < Int64(dense.count) {
+            dense[Int(id)] = value
+        } else {
+            sparse[id] = value
+        }
+    }
+
+    subscript(_ id: UInt64) -> String? {
+        if id < UInt64(dense.count) { return dense[Int(id)] }
+        return Int64(exactly: id).flatMap { sparse[$0] }
+    }
+}
+
+/// Turns rows of `SELECT id, messageID, digest, date, subject, automationReasons, appearances, folders` into
+/// observations. Strings that repeat (addresses, names, folder lists, automation reasons) are shared, not copied.
+private struct ObservationDecoder {
+    let addresses: InternedTable
+    let names: InternedTable
+    let folders: [Int64: FolderLocation]
+    /// Folder lists by their packed bytes (up to 7), as a number: the few combinations repeat on every row.
+    private var folderLists: [UInt64: [FolderLocation]] = [:]
+    /// The automation reason lists met so far, by stored text (few distinct ones).
+    private var reasonLists: [[UInt8]: [String]] = [:]
+    private var lastReasons: (stored: [UInt8], reasons: [String]) = ([], [])
+    private let fields = LedgerPacking.fields
+
+    init(addresses: InternedTable, names: InternedTable, folders: [Int64: FolderLocation]) {
+        self.addresses = addresses
+        self.names = names
+        self.folders = folders
+    }
+
+    mutating func observation(_ row: RowView) throws -> MessageObservation {
+        let id = row.id
+        // The key is derived as MessageFacts.deduplicationKey does, written in one piece from the stored bytes.
+        let messageID: String?
+        let key: String
+        if row.isNull(1) {
+            messageID = nil
+            key = Self.prefixed(Self.digestPrefix, row.bytes(2))
+        } else {
+            let bytes = row.bytes(1)
+            messageID = String(decoding: bytes, as: UTF8.self)
+            key = bytes.isEmpty ? Self.prefixed(Self.digestPrefix, row.bytes(2)) : Self.prefixed(Self.idPrefix, bytes)
+        }
+        let date = row.date.map { Date(timeIntervalSince1970: Double($0)) }
+        let subject = row.optionalString(4)
+        let reasons = self.reasons(row.bytes(5))
+        let appearances = try self.appearances(row.bytes(6), message: id)
+        let locations = try self.locations(row.bytes(7), message: id)
+        return MessageObservation(
+            key: key, messageID: messageID, date: date, subject: subject, locations: locations,
+            appearances: appearances, automation: AutomationFacts(reasons: reasons))
+    }
+
+    private static let idPrefix: StaticString = "mid:"
+    private static let digestPrefix: StaticString = "sha256:"
+
+    /// `prefix` followed by the UTF-8 `bytes`, as one string.
+    private static func prefixed(_ prefix: StaticString, _ bytes: UnsafeRawBufferPointer) -> String {
+        let head = UnsafeRawBufferPointer(start: prefix.utf8Start, count: prefix.utf8CodeUnitCount)
+        return String(unsafeUninitializedCapacity: head.count + bytes.count) { output in
+            let raw = UnsafeMutableRawBufferPointer(output)
+            raw.copyBytes(from: head)
+            UnsafeMutableRawBufferPointer(rebasing: raw[head.count...]).copyBytes(from: bytes)
+            return head.count + bytes.count
+        }
+    }
+
+    private mutating func reasons(_ bytes: UnsafeRawBufferPointer) -> [String] {
+        if bytes.isEmpty { return [] }
+        // Consecutive messages mostly share their reasons: compare with the last list before hashing.
+        if bytes.elementsEqual(lastReasons.stored) { return lastReasons.reasons }
+        let stored = [UInt8](bytes)
+        let reasons = reasonLists[stored] ?? splitLines(String(decoding: bytes, as: UTF8.self))
+        if reasonLists.count < 1_024 { reasonLists[stored] = reasons }
+        lastReasons = (stored, reasons)
+        return reasons
+    }
+
+    private func appearances(_ bytes: UnsafeRawBufferPointer, message id: Int64) throws -> [AddressAppearance] {
+        var reader = PackedReader(bytes)
+        // Each appearance takes at least two bytes: a larger count is damage, not a reason to allocate.
+        guard let count = reader.varint(), count <= UInt64(bytes.count / 2) else {
+            throw DatabaseError(message: "malformed appearances in message \(id)")
+        }
+        return try [AddressAppearance](unsafeUninitializedCapacity: Int(count)) { buffer, initialized in
+            guard let base = buffer.baseAddress else { return }
+            while initialized < Int(count) {
+                guard let packed = reader.varint(), let nameID = reader.varint() else {
+                    throw DatabaseError(message: "malformed appearances in message \(id)")
+                }
+                guard let field = fields[Int(packed & 0xF)] else {
+                    throw DatabaseError(message: "unknown address field code \(packed & 0xF) in message \(id)")
+                }
+                guard let address = addresses[packed >> 4] else {
+                    throw DatabaseError(message: "unknown address id \(packed >> 4) in message \(id)")
+                }
+                let name: String
+                if nameID == 0 {
+                    name = ""
+                } else if let interned = names[nameID] {
+                    name = interned
+                } else {
+                    throw DatabaseError(message: "unknown name id \(nameID) in message \(id)")
+                }
+                (base + initialized).initialize(
+                    to: AddressAppearance(field: field, mailbox: Mailbox(name: name, address: address)))
+                initialized += 1
+            }
+            guard reader.isAtEnd else { throw DatabaseError(message: "malformed appearances in message \(id)") }
+        }
+    }
+
+    private mutating func locations(_ bytes: UnsafeRawBufferPointer, message id: Int64) throws -> [FolderLocation] {
+        var number: UInt64?
+        if bytes.count < 8 {
+            var value = UInt64(bytes.count)
+            for (index, byte) in bytes.enumerated() { value |= UInt64(byte) << (8 * UInt64(index + 1)) }
+            if let known = folderLists[value] { return known }
+            number = value
+        }
+        guard let ids = LedgerPacking.folderIDs(bytes) else {
+            throw DatabaseError(message: "malformed folders in message \(id)")
+        }
+        let list = try ids.map { folderID in
+            guard let location = folders[folderID] else {
+                throw DatabaseError(message: "unknown folder id \(folderID) in message \(id)")
+            }
+            return location
+        }
+        if let number { folderLists[number] = list }
+        return list
     }
 }

@@ -37,7 +37,7 @@ extension Ledger {
     /// distinct folders (a message seen twice in a folder, e.g. before and after a UIDVALIDITY change, lists
     /// it once), in the order the ledger first met each folder; appearances are in header order.
     package func observations(from: Date? = nil, to: Date? = nil) throws -> [MessageObservation] {
-        try dbWriter.read { db in try Self.observations(from: from, to: to, in: db) }
+        try observations(from: from, to: to, parallelMinimum: Self.parallelReadMinimum)
     }
 
     /// One row per folder that has a checkpoint, stored messages or a recorded sync run; sorted by account
@@ -126,30 +126,52 @@ extension Ledger {
         }
     }
 
-    /// Counts over the whole ledger.
+    /// Counts over the whole ledger: one scan of the message table (appearances are packed per message; their
+    /// count is each BLOB's leading varint) and two counts.
     package func stats() throws -> LedgerStats {
         try dbWriter.read { db in
-            guard
-                let messages = try Row.fetchOne(
-                    db,
-                    sql: """
-                        SELECT COUNT(*), TOTAL(defects <> ''), TOTAL(automationReasons <> ''), TOTAL(date IS NULL)
-                        FROM message
-                        """
-                )
-            else { throw DatabaseError(message: "COUNT returned no row") }
+            var messages = 0
+            var withDefects = 0
+            var automated = 0
+            var withoutDate = 0
+            var appearances = 0
+            let rows = try RawStatement(db, sql: "SELECT defects, automationReasons, date, appearances FROM message")
+            defer { rows.reset() }
+            while try rows.step() {
+                messages += 1
+                if !rows.bytes(0).isEmpty { withDefects += 1 }
+                if !rows.bytes(1).isEmpty { automated += 1 }
+                if rows.isNull(2) { withoutDate += 1 }
+                var reader = PackedReader(rows.bytes(3))
+                appearances += reader.varint().map { Int(clamping: $0) } ?? 0
+            }
             func count(_ table: String) throws -> Int {
                 try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \(table)") ?? 0
             }
             return LedgerStats(
-                messages: messages[0],
-                messagesWithDefects: Int(messages[1] as Double),
-                automatedMessages: Int(messages[2] as Double),
-                messagesWithoutDate: Int(messages[3] as Double),
+                messages: messages,
+                messagesWithDefects: withDefects,
+                automatedMessages: automated,
+                messagesWithoutDate: withoutDate,
                 addresses: try count("address"),
-                appearances: try count("appearance"),
+                appearances: appearances,
                 locations: try count("location")
             )
+        }
+    }
+
+    /// De-duplicated messages, and those with at least one parse defect: what a report's data-quality section
+    /// needs, from two indexes (no table scan).
+    package func messageCounts() throws -> (messages: Int, withDefects: Int) {
+        try dbWriter.read { db in
+            let row = try Row.fetchOne(
+                db,
+                sql: """
+                    SELECT (SELECT COUNT(*) FROM message INDEXED BY message_date),
+                        (SELECT COUNT(*) FROM message INDEXED BY message_defects WHERE defects <> '')
+                    """
+            )
+            return (row?[0] ?? 0, row?[1] ?? 0)
         }
     }
 

@@ -26,23 +26,32 @@ extension Ledger {
     ///   GRDB's `DatabaseError`. Nothing is stored when it throws.
     @discardableResult
     package func ingest(_ batch: IngestBatch, at now: Date = Date()) throws -> IngestResult {
-        if batch.uidValidity == nil, batch.messages.contains(where: { $0.uid != nil }) {
+        try ingest([batch], at: now)[0]
+    }
+
+    /// Stores several batches, in order, in one transaction (each as ``ingest(_:at:)`` would, checkpoints
+    /// included): fewer, larger commits when a sync's writer falls behind. Nothing is stored when it throws.
+    ///
+    /// - Returns: one result per batch.
+    @discardableResult
+    package func ingest(_ batches: [IngestBatch], at now: Date = Date()) throws -> [IngestResult] {
+        for batch in batches where batch.uidValidity == nil && batch.messages.contains(where: { $0.uid != nil }) {
             throw LedgerError.invalidBatch(
                 account: batch.account,
                 folder: batch.folder,
                 reason: "messages have UIDs but the batch has no UIDVALIDITY"
             )
         }
-        return try addressIDs.withLock { (cache: inout [String: Int64]) throws -> IngestResult in
-            if cache.count > Self.addressCacheLimit { cache.removeAll(keepingCapacity: true) }
-            var added: [String] = []
+        return try interned.withLock { (cache: inout InternedIDs) throws -> [IngestResult] in
+            cache.trim(limit: Self.addressCacheLimit)
+            var added = InternedIDs()
             do {
                 return try dbWriter.write { db in
-                    try Self.ingest(batch, at: now, in: db, addressIDs: &cache, added: &added)
+                    try batches.map { try Self.ingest($0, at: now, in: db, cache: &cache, added: &added) }
                 }
             } catch {
-                // Ids handed out by the rolled-back transaction may be reused for other addresses.
-                for address in added { cache[address] = nil }
+                // Ids handed out by the rolled-back transaction may be reused for other addresses and names.
+                cache.forget(added)
                 throw error
             }
         }
@@ -92,18 +101,15 @@ extension Ledger {
 
     // MARK: - Ingest internals
 
-    /// Above this many cached addresses the cache starts over (memory stays flat on huge ledgers).
+    /// Above this many cached addresses (or names) the cache starts over (memory stays flat on huge ledgers).
     static let addressCacheLimit = 200_000
-
-    /// Appearance rows per INSERT statement (5 parameters each; SQLite allows 32,766 since 3.32).
-    static let appearancesPerInsert = 16
 
     private static func ingest(
         _ batch: IngestBatch,
         at now: Date,
         in db: Database,
-        addressIDs: inout [String: Int64],
-        added: inout [String]
+        cache: inout InternedIDs,
+        added: inout InternedIDs
     ) throws -> IngestResult {
         let folderID = try folderID(account: batch.account, folder: batch.folder, role: batch.role, in: db)
         let uidValidity = Int64(batch.uidValidity ?? 0)
@@ -113,27 +119,15 @@ extension Ledger {
         let insertMessage = try RawStatement(
             db,
             sql: """
-                INSERT INTO message
-                    (dedupKey, messageID, date, subject, automationReasons, defects, digest, firstIngestedAt)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                ON CONFLICT (dedupKey) DO NOTHING
+                INSERT INTO message (dedupHash, messageID, date, subject, automationReasons, defects, digest,
+                    firstIngestedAt, appearances, folders)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (dedupHash) DO NOTHING
                 """
         )
-        let selectMessage = try RawStatement(db, sql: "SELECT id FROM message WHERE dedupKey = ?")
-        let selectAddress = try RawStatement(db, sql: "SELECT id FROM address WHERE address = ?")
-        let insertAddress = try RawStatement(db, sql: "INSERT INTO address (address) VALUES (?)")
-        // Multi-row inserts: one statement per message (per 16 appearances) instead of one per appearance.
-        var insertAppearances: [RawStatement?] = Array(repeating: nil, count: Self.appearancesPerInsert + 1)
-        func insertAppearance(rows: Int) throws -> RawStatement {
-            if let statement = insertAppearances[rows] { return statement }
-            let values = Array(repeating: "(?, ?, ?, ?, ?)", count: rows).joined(separator: ", ")
-            let statement = try RawStatement(
-                db,
-                sql: "INSERT INTO appearance (messageId, position, field, addressId, name) VALUES \(values)"
-            )
-            insertAppearances[rows] = statement
-            return statement
-        }
+        let selectMessage = try RawStatement(db, sql: "SELECT id, folders FROM message WHERE dedupHash = ?")
+        let updateFolders = try RawStatement(db, sql: "UPDATE message SET folders = ? WHERE id = ?")
+        var interner = try Interner(db: db)
         let insertLocation = try RawStatement(
             db,
             sql: """
@@ -142,70 +136,69 @@ extension Ledger {
                 """
         )
         try insertMessage.bind(ingestedAt, at: 8)
+        try insertMessage.bind(blob: LedgerPacking.folders([folderID]), at: 10)
         try insertLocation.bind(folderID, at: 2)
         try insertLocation.bind(uidValidity, at: 3)
 
         var result = IngestResult()
+        var packed: [UInt8] = []
+        packed.reserveCapacity(256)
         for message in batch.messages {
             let key = message.facts.deduplicationKey
-            try insertMessage.bind(key, at: 1)
+            let hash = LedgerSchema.dedupHash(key)
+            // Addresses and names are interned before the insert knows whether the message is new; those a
+            // duplicate alone brought are removed again below.
+            let insertedBefore = interner.inserted.count
+            let appearances = message.facts.appearances
+            packed.removeAll(keepingCapacity: true)
+            LedgerPacking.appendVarint(UInt64(appearances.count), to: &packed)
+            for appearance in appearances {
+                let addressID = try interner.id(address: appearance.mailbox.address, cache: &cache, added: &added)
+                let name = appearance.mailbox.name
+                let nameID = name.isEmpty ? 0 : try interner.id(name: name, cache: &cache, added: &added)
+                LedgerPacking.appendAppearance(addressID: addressID, field: appearance.field, nameID: nameID, to: &packed)
+            }
+            try insertMessage.bind(blob: hash, at: 1)
             try insertMessage.bind(message.facts.messageID, at: 2)
             try insertMessage.bind(message.facts.date.flatMap(unixSeconds), at: 3)
             try insertMessage.bind(message.facts.subject, at: 4)
             try insertMessage.bind(joinLines(message.facts.automation.reasons), at: 5)
             try insertMessage.bind(joinLines(message.facts.defects), at: 6)
             try insertMessage.bind(message.facts.digest, at: 7)
+            try insertMessage.bind(blob: packed, at: 9)
             try insertMessage.execute()
             let messageID: Int64
+            var folders: [Int64]?
             if insertMessage.changes > 0 {
                 messageID = insertMessage.lastInsertedRowID
                 result.newMessages += 1
-                let appearances = message.facts.appearances
-                var chunkStart = 0
-                while chunkStart < appearances.count {
-                    let chunkEnd = min(chunkStart + Self.appearancesPerInsert, appearances.count)
-                    let insert = try insertAppearance(rows: chunkEnd - chunkStart)
-                    var parameter: Int32 = 1
-                    for position in chunkStart..<chunkEnd {
-                        let appearance = appearances[position]
-                        let address = appearance.mailbox.address
-                        let addressID: Int64
-                        if let cached = addressIDs[address] {
-                            addressID = cached
-                        } else {
-                            try selectAddress.bind(address, at: 1)
-                            if let stored = try selectAddress.int64Value() {
-                                addressID = stored
-                            } else {
-                                try insertAddress.bind(address, at: 1)
-                                try insertAddress.execute()
-                                addressID = insertAddress.lastInsertedRowID
-                            }
-                            addressIDs[address] = addressID
-                            added.append(address)
-                        }
-                        try insert.bind(messageID, at: parameter)
-                        try insert.bind(Int64(position), at: parameter + 1)
-                        try insert.bind(appearance.field.rawValue, at: parameter + 2)
-                        try insert.bind(addressID, at: parameter + 3)
-                        try insert.bind(appearance.mailbox.name, at: parameter + 4)
-                        parameter += 5
-                    }
-                    try insert.execute()
-                    chunkStart = chunkEnd
-                }
             } else {
-                try selectMessage.bind(key, at: 1)
-                guard let stored = try selectMessage.int64Value() else {
+                try interner.removeInserted(since: insertedBefore, cache: &cache, added: &added)
+                try selectMessage.bind(blob: hash, at: 1)
+                defer { selectMessage.reset() }
+                guard try selectMessage.step() else {
                     throw DatabaseError(message: "message \(key) neither inserted nor found")
                 }
-                messageID = stored
+                messageID = selectMessage.int64(0)
+                guard let stored = LedgerPacking.folderIDs(selectMessage.bytes(1)) else {
+                    throw DatabaseError(message: "malformed folders of message \(messageID)")
+                }
+                folders = stored
                 result.duplicates += 1
             }
             try insertLocation.bind(messageID, at: 1)
             try insertLocation.bind(Int64(message.uid ?? 0), at: 4)
             try insertLocation.execute()
-            if insertLocation.changes > 0 { result.newLocations += 1 }
+            if insertLocation.changes > 0 {
+                result.newLocations += 1
+                if var known = folders, !known.contains(folderID) {
+                    known.append(folderID)
+                    known.sort()
+                    try updateFolders.bind(blob: LedgerPacking.folders(known), at: 1)
+                    try updateFolders.bind(messageID, at: 2)
+                    try updateFolders.execute()
+                }
+            }
         }
 
         if let checkpointUID = batch.checkpointUID {

@@ -18,13 +18,20 @@ enum LedgerSchema {
         migrator.registerMigration("v1-ledger") { db in
             try db.execute(sql: v1)
         }
+        migrator.registerMigration("v2-packed-appearances") { db in
+            try migrateToPackedAppearances(db)
+        }
         migrator.registerMigration("auth-alarms") { db in
             try db.execute(sql: authAlarms)
         }
         return migrator
     }()
 
-    private static let v1 = """
+    /// Every registered migration, in order.
+    static var identifiers: [String] { migrator.migrations }
+
+    /// The v1 schema (kept for tests that build a ledger an older SeatMeter wrote).
+    static let v1 = """
         -- One row per de-duplicated message (key: Message-ID, else the SHA-256 of the header block).
         CREATE TABLE message (
             id INTEGER PRIMARY KEY,

@@ -46,6 +46,17 @@ struct RawStatement {
         try check(code)
     }
 
+    /// Binds a BLOB (copied by SQLite). An empty buffer binds an empty BLOB, never NULL.
+    func bind(blob bytes: UnsafeRawBufferPointer, at index: Int32) throws {
+        guard let count = Int32(exactly: bytes.count) else { return try check(SQLITE_TOOBIG) }
+        guard let base = bytes.baseAddress, count > 0 else { return try check(sqlite3_bind_zeroblob(handle, index, 0)) }
+        try check(sqlite3_bind_blob(handle, index, base, count, Self.transient))
+    }
+
+    func bind(blob bytes: [UInt8], at index: Int32) throws {
+        try bytes.withUnsafeBytes { try bind(blob: $0, at: index) }
+    }
+
     // MARK: Running
 
     /// Steps once: true when a row is available.
@@ -85,6 +96,10 @@ struct RawStatement {
         sqlite3_column_int64(handle, column)
     }
 
+    func double(_ column: Int32) -> Double {
+        sqlite3_column_double(handle, column)
+    }
+
     func optionalInt64(_ column: Int32) -> Int64? {
         sqlite3_column_type(handle, column) == SQLITE_NULL ? nil : sqlite3_column_int64(handle, column)
     }
@@ -94,6 +109,18 @@ struct RawStatement {
         guard let text = sqlite3_column_text(handle, column) else { return "" }
         let count = Int(sqlite3_column_bytes(handle, column))
         return String(decoding: UnsafeBufferPointer(start: text, count: count), as: UTF8.self)
+    }
+
+    /// The column's bytes (BLOB or TEXT), valid until the next step, reset or column read of this statement;
+    /// empty for NULL.
+    func bytes(_ column: Int32) -> UnsafeRawBufferPointer {
+        // sqlite3_column_blob before sqlite3_column_bytes, as SQLite asks.
+        guard let blob = sqlite3_column_blob(handle, column) else { return UnsafeRawBufferPointer(start: nil, count: 0) }
+        return UnsafeRawBufferPointer(start: blob, count: Int(sqlite3_column_bytes(handle, column)))
+    }
+
+    func isNull(_ column: Int32) -> Bool {
+        sqlite3_column_type(handle, column) == SQLITE_NULL
     }
 
     func optionalString(_ column: Int32) -> String? {

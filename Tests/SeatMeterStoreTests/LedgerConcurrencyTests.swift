@@ -58,7 +58,9 @@ struct LedgerConcurrencyTests {
             var lastSyncCount = 0
             while writing.load(ordering: .sequentiallyConsistent) > 0 {
                 do {
-                    let observations = try reader.observations()
+                    // Every other read is cut in two halves read at once (what large reads do).
+                    let observations = try reader.observations(
+                        from: nil, to: nil, parallelMinimum: readsDone.load(ordering: .relaxed) % 2 == 0 ? 0 : .max)
                     let inInbox = observations.filter { $0.locations.contains { $0.folder == "INBOX" } }.count
                     // A batch is all or nothing: readers only ever see whole batches of the sync.
                     if inInbox % batchSize != 0 || inInbox < lastSyncCount {

@@ -21,6 +21,8 @@ struct LedgerIngestTests {
             #expect(try ledger.strings(sql: "PRAGMA foreign_key_check") == [])
             observations = try ledger.observations()
             stats = try ledger.stats()
+            let counts = try ledger.messageCounts()
+            #expect(counts.messages == stats.messages && counts.withDefects == stats.messagesWithDefects)
             checkpoints = [
                 try ledger.checkpoint(account: "helpdesk", folder: "INBOX"),
                 try ledger.checkpoint(account: "helpdesk", folder: "Sent"),
@@ -77,9 +79,14 @@ struct LedgerIngestTests {
     @Test func aKnownMessageKeepsItsFirstFacts() throws {
         let ledger = try Ledger.inMemory()
         try ledger.ingest(Fixtures.batch(1..<2))
+        let addresses = try ledger.stats().addresses
+        let names = try ledger.strings(sql: "SELECT name FROM name ORDER BY id")
         var changed = Fixtures.facts(1)
         changed.subject = "other"
-        changed.appearances = []
+        // Addresses and names only the later copy has are not kept: nothing refers to them.
+        changed.appearances = [
+            AddressAppearance(field: .bcc, mailbox: Mailbox(name: "Only Here", address: "only-here@example.net"))
+        ]
         let result = try ledger.ingest(
             IngestBatch(
                 account: "helpdesk",
@@ -92,6 +99,17 @@ struct LedgerIngestTests {
         )
         #expect(result == IngestResult(newMessages: 0, duplicates: 1, newLocations: 1))
         #expect(try ledger.observations() == [Fixtures.observation(Fixtures.facts(1), locations: [inbox, sent])])
+        #expect(try ledger.stats().addresses == addresses)
+        #expect(try ledger.strings(sql: "SELECT name FROM name ORDER BY id") == names)
+        // The cache forgot them too: a new message with that address gets a fresh, stored id.
+        var next = Fixtures.facts(2)
+        next.appearances = changed.appearances
+        try ledger.ingest(
+            IngestBatch(
+                account: "helpdesk", folder: "INBOX", role: .incoming, uidValidity: 1,
+                messages: [IngestMessage(uid: 3, facts: next)], checkpointUID: nil))
+        #expect(try ledger.observations().last?.appearances == changed.appearances)
+        #expect(try ledger.stats().addresses == addresses + 1)
     }
 
     @Test(arguments: LedgerKind.allCases)
@@ -188,10 +206,10 @@ struct LedgerIngestTests {
         try ledger.ingest(Fixtures.batch(0..<10), at: t1)
         let before = try Snapshot(ledger)
         // Fault injection: the 30th message's sender makes SQLite abort the transaction midway, after new
-        // messages, addresses, locations and appearances were written.
+        // messages, addresses, names and locations were written.
         try ledger.execute(
             sql: """
-                CREATE TRIGGER fail AFTER INSERT ON appearance
+                CREATE TRIGGER fail AFTER INSERT ON name
                 WHEN NEW.name = 'Boom' BEGIN SELECT RAISE(ABORT, 'injected failure'); END
                 """
         )

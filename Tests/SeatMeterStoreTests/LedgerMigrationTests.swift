@@ -1,24 +1,25 @@
 import Foundation
+import SeatMeterCore
 import Testing
 
 @testable import SeatMeterStore
 
 @Suite("Ledger migrations and opening")
 struct LedgerMigrationTests {
-    /// Every registered migration, in order.
-    static let migrations = ["v1-ledger", "auth-alarms"]
-
-    @Test func inMemoryLedgerHasTheV1Schema() throws {
+    @Test func inMemoryLedgerHasTheCurrentSchema() throws {
         let ledger = try Ledger.inMemory()
         #expect(ledger.path == ":memory:")
-        #expect(try ledger.strings(sql: "SELECT identifier FROM grdb_migrations") == Self.migrations)
-        let tables = try ledger.strings(sql: "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+        let migrations = try ledger.strings(sql: "SELECT identifier FROM grdb_migrations ORDER BY rowid")
+        #expect(migrations == LedgerSchema.identifiers)
+        #expect(migrations.prefix(2) == ["v1-ledger", "v2-packed-appearances"])
+        let tables = Set(try ledger.strings(sql: "SELECT name FROM sqlite_master WHERE type = 'table'"))
         #expect(
-            Set(tables).isSuperset(of: [
-                "address", "appearance", "authAlarm", "checkpoint", "delivery", "folder", "grdb_migrations", "location",
-                "message", "syncRun",
+            tables.isSuperset(of: [
+                "address", "checkpoint", "delivery", "folder", "grdb_migrations", "location", "message", "name",
+                "syncRun",
             ])
         )
+        #expect(!tables.contains("appearance"))
         #expect(try ledger.messageCount() == 0)
     }
 
@@ -37,7 +38,10 @@ struct LedgerMigrationTests {
         #expect(FileManager.default.fileExists(atPath: path + "-shm"))
         let reopened = try Ledger(path: path)
         #expect(try reopened.messageCount() == 10)
-        #expect(try reopened.strings(sql: "SELECT identifier FROM grdb_migrations") == Self.migrations)
+        #expect(
+            try reopened.strings(sql: "SELECT identifier FROM grdb_migrations ORDER BY rowid")
+                == LedgerSchema.identifiers
+        )
         let reader = try Ledger(readOnlyPath: path)
         #expect(reader.isReadOnly)
         #expect(try reader.messageCount() == 10)
@@ -67,7 +71,7 @@ struct LedgerMigrationTests {
 
         let empty = directory.appendingPathComponent("empty.sqlite").path
         #expect(FileManager.default.createFile(atPath: empty, contents: Data()))
-        #expect(throws: LedgerError.olderSchema(path: empty, missingMigrations: Self.migrations)) {
+        #expect(throws: LedgerError.olderSchema(path: empty, missingMigrations: LedgerSchema.identifiers)) {
             try Ledger(readOnlyPath: empty)
         }
     }
@@ -84,5 +88,123 @@ struct LedgerMigrationTests {
             return
         }
         #expect(failed == blocker.appendingPathComponent("sub").path)
+    }
+}
+
+@Suite("Migrating a v1 ledger to packed appearances")
+struct LedgerV1MigrationTests {
+    static let inbox = FolderLocation(account: "helpdesk", folder: "INBOX", role: .incoming)
+    static let sent = FolderLocation(account: "helpdesk", folder: "Sent", role: .outgoing)
+    static let count = 120
+    /// The migrations a v1 ledger lacks.
+    static let afterV1 = Array(LedgerSchema.identifiers.dropFirst())
+
+    /// Folders of message `n`: every message in INBOX; every third also in Sent (folder 2, met after INBOX).
+    static func locations(_ n: Int) -> [FolderLocation] {
+        n % 3 == 0 ? [inbox, sent] : [inbox]
+    }
+
+    /// The rows a v1 SeatMeter wrote for `Fixtures.facts(0..<count)`: INBOX UIDs n + 1 under UIDVALIDITY 1, every
+    /// fifth message seen again under UIDVALIDITY 2 (a reset), every third in Sent too; ids in ingest order.
+    static func v1Rows() -> String {
+        func literal(_ text: String?) -> String {
+            text.map { "'" + $0.replacingOccurrences(of: "'", with: "''") + "'" } ?? "NULL"
+        }
+        var sql = """
+            INSERT INTO folder (id, account, name, role) VALUES (1, 'helpdesk', 'INBOX', 'incoming');
+            INSERT INTO folder (id, account, name, role) VALUES (2, 'helpdesk', 'Sent', 'outgoing');
+            INSERT INTO checkpoint VALUES ('helpdesk', 'INBOX', 2, \(count), 1800000000.5, \(count / 5));
+            INSERT INTO syncRun (account, folder, startedAt, finishedAt, newMessages, status, error)
+                VALUES ('helpdesk', 'INBOX', 1800000000, 1800000000.5, \(count), 'ok', NULL);
+
+            """
+        var addressIDs: [String: Int] = [:]
+        for n in 0..<count {
+            let facts = Fixtures.facts(n)
+            let id = n + 1
+            let date = facts.date.map { String(Int64($0.timeIntervalSince1970)) } ?? "NULL"
+            sql += """
+                INSERT INTO message VALUES (\(id), \(literal(facts.deduplicationKey)), \(literal(facts.messageID)), \
+                \(date), \(literal(facts.subject)), \(literal(facts.automation.reasons.joined(separator: "\n"))), \
+                \(literal(facts.defects.joined(separator: "\n"))), \(literal(facts.digest)), 1800000000.25);
+
+                """
+            for (position, appearance) in facts.appearances.enumerated() {
+                let address = appearance.mailbox.address
+                let addressID: Int
+                if let known = addressIDs[address] {
+                    addressID = known
+                } else {
+                    addressID = addressIDs.count + 1
+                    addressIDs[address] = addressID
+                    sql += "INSERT INTO address VALUES (\(addressID), \(literal(address)));\n"
+                }
+                sql += """
+                    INSERT INTO appearance VALUES (\(id), \(position), \(literal(appearance.field.rawValue)), \
+                    \(addressID), \(literal(appearance.mailbox.name)));
+
+                    """
+            }
+            sql += "INSERT INTO location VALUES (\(id), 1, 1, \(n + 1));\n"
+            if n % 5 == 0 { sql += "INSERT INTO location VALUES (\(id), 1, 2, \(n / 5 + 1));\n" }
+            if n % 3 == 0 { sql += "INSERT INTO location VALUES (\(id), 2, 7, \(n + 1));\n" }
+        }
+        return sql
+    }
+
+    @Test func aV1LedgerIsMigratedWithTheSameObservations() throws {
+        let directory = try Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("ledger.sqlite").path
+        try Ledger.createFile(path: path, migratedUpTo: "v1-ledger", sql: Self.v1Rows())
+        // A reader never migrates: it asks for a sync first.
+        #expect(throws: LedgerError.olderSchema(path: path, missingMigrations: Self.afterV1)) {
+            try Ledger(readOnlyPath: path)
+        }
+
+        let ledger = try Ledger(path: path)
+        let expected = (0..<Self.count).map { Fixtures.observation(Fixtures.facts($0), locations: Self.locations($0)) }
+        #expect(try ledger.observations() == expected)
+        let start = Fixtures.epoch.addingTimeInterval(10 * 60)
+        let end = Fixtures.epoch.addingTimeInterval(90 * 60)
+        #expect(
+            try ledger.observations(from: start, to: end)
+                == expected.filter { $0.date.map { $0 >= start && $0 < end } ?? false }
+        )
+        #expect(try !ledger.strings(sql: "SELECT name FROM sqlite_master").contains("appearance"))
+        #expect(try ledger.strings(sql: "PRAGMA foreign_key_check") == [])
+        #expect(try ledger.strings(sql: "PRAGMA integrity_check") == ["ok"])
+        let facts = (0..<Self.count).map { Fixtures.facts($0) }
+        let stats = try ledger.stats()
+        #expect(stats.messages == Self.count)
+        #expect(stats.appearances == facts.map { $0.appearances.count }.reduce(0, +))
+        #expect(stats.locations == Self.count + Self.count / 5 + Self.count / 3)
+        #expect(stats.messagesWithDefects == facts.filter { !$0.defects.isEmpty }.count)
+        #expect(stats.automatedMessages == facts.filter { $0.automation.isAutomated }.count)
+        #expect(try ledger.checkpoint(account: "helpdesk", folder: "INBOX")?.lastUID == UInt32(Self.count))
+
+        // The migrated keys still de-duplicate: a rescan stores nothing new, new mail joins the same addresses.
+        let rescan = try ledger.ingest(Fixtures.batch(0..<Self.count, uidValidity: 2, uidOffset: 500))
+        #expect(rescan == IngestResult(newMessages: 0, duplicates: Self.count, newLocations: Self.count))
+        let addresses = stats.addresses
+        try ledger.ingest(Fixtures.batch(Self.count..<Self.count + 10, uidValidity: 2, uidOffset: 500))
+        #expect(try ledger.stats().addresses == addresses)
+        #expect(try ledger.observations().suffix(10) == (Self.count..<Self.count + 10).map {
+            Fixtures.observation(Fixtures.facts($0), locations: [Self.inbox])
+        })
+    }
+
+    @Test func aV1RowV2CannotRepresentStopsTheMigrationAndKeepsTheLedger() throws {
+        let directory = try Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("ledger.sqlite").path
+        try Ledger.createFile(
+            path: path, migratedUpTo: "v1-ledger",
+            sql: Self.v1Rows() + "UPDATE appearance SET field = 'x-unknown' WHERE messageId = 3 AND position = 1;")
+        #expect(throws: (any Error).self) { try Ledger(path: path) }
+        // Still a complete v1 ledger: nothing was dropped.
+        #expect(throws: LedgerError.olderSchema(path: path, missingMigrations: Self.afterV1)) {
+            try Ledger(readOnlyPath: path)
+        }
     }
 }

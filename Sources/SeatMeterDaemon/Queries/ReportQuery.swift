@@ -27,7 +27,7 @@ package struct ReportQuery: Sendable {
         let range = ReportInput.requiredRange(asOf: asOf, timeZone: timeZone, licenceWindowDays: windowDays)
         let ledger = try Ledger(path: configuration.ledgerPath)
         let observations = try ledger.observations(from: range.start, to: range.end)
-        let stats = try ledger.stats()
+        let counts = try ledger.messageCounts()
         let folders = try ledger.folderStatuses().map { row in
             FolderFreshness(
                 account: row.account, folder: row.folder, role: row.role ?? .incoming,
@@ -41,8 +41,8 @@ package struct ReportQuery: Sendable {
             asOf: asOf, timeZone: timeZone, observations: observations, rules: rules, licensing: licensing,
             onBehalfThreshold: configuration.organization.onBehalfThreshold,
             dataQuality: DataQualityInput(
-                folders: folders, pollInterval: poll, messagesIngested: stats.messages,
-                messagesWithDefects: stats.messagesWithDefects, authAlarms: alarms))
+                folders: folders, pollInterval: poll, messagesIngested: counts.messages,
+                messagesWithDefects: counts.withDefects, authAlarms: alarms))
         return try SeatReport(input)
     }
 }

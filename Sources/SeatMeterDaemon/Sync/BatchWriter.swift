@@ -1,16 +1,26 @@
 import Foundation
 import SeatMeterStore
+import Synchronization
 
 /// Commits ingest batches on its own thread so that fetching and parsing the next UID range overlaps with
-/// writing the previous one (two cores). At most two batches are in flight; the first error stops further
-/// writes and is rethrown to the fetching side. Batches commit strictly in order, so checkpoints only move forward.
+/// writing the previous ones (two cores). Up to four batches are in flight; when the writer falls behind, the
+/// batches waiting for it are committed together in one transaction (fewer, larger commits: each commit
+/// rewrites the index pages it touched). The first error stops further writes and is rethrown to the fetching
+/// side. Batches commit strictly in order, so checkpoints only move forward.
 final class BatchWriter: @unchecked Sendable {
-    // @unchecked: `results` and `failure` are only touched on `queue` (serial) and read after `queue.sync`.
+    // @unchecked: `results` and `failure` are only touched on `queue` (serial) and read after `queue.sync`;
+    // `pending` is behind its mutex.
     private let ledger: Ledger
     private let queue = DispatchQueue(label: "seatmeter.batch-writer")
-    private let slots = DispatchSemaphore(value: 2)
+    private let slots = DispatchSemaphore(value: BatchWriter.inFlight)
+    private let pending = Mutex<[IngestBatch]>([])
     private var results: [IngestResult] = []
     private var failure: (any Error)?
+
+    /// Batches submitted and not yet committed, at most.
+    static let inFlight = 4
+    /// Messages per merged transaction, at most (a single larger batch is still committed whole).
+    static let messagesPerTransaction = 10_000
 
     init(ledger: Ledger) {
         self.ledger = ledger
@@ -19,15 +29,8 @@ final class BatchWriter: @unchecked Sendable {
     func submit(_ batch: IngestBatch) throws {
         if let failure = queue.sync(execute: { self.failure }) { throw failure }
         slots.wait()
-        queue.async {
-            defer { self.slots.signal() }
-            guard self.failure == nil else { return }
-            do {
-                self.results.append(try self.ledger.ingest(batch))
-            } catch {
-                self.failure = error
-            }
-        }
+        pending.withLock { $0.append(batch) }
+        queue.async { self.commitPending() }
     }
 
     /// Waits for every submitted batch; rethrows the first write error.
@@ -35,6 +38,30 @@ final class BatchWriter: @unchecked Sendable {
         try queue.sync {
             if let failure { throw failure }
             return results
+        }
+    }
+
+    /// On `queue`: commits the waiting batches (in order, up to the message limit) in one transaction. Each
+    /// `submit` schedules one call; calls that find nothing waiting (taken by an earlier one) return at once.
+    private func commitPending() {
+        let batches = pending.withLock { waiting -> [IngestBatch] in
+            var count = 0
+            var taken = 0
+            while taken < waiting.count,
+                taken == 0 || count + waiting[taken].messages.count <= Self.messagesPerTransaction
+            {
+                count += waiting[taken].messages.count
+                taken += 1
+            }
+            defer { waiting.removeFirst(taken) }
+            return Array(waiting.prefix(taken))
+        }
+        defer { for _ in batches { slots.signal() } }
+        guard !batches.isEmpty, failure == nil else { return }
+        do {
+            results.append(contentsOf: try ledger.ingest(batches))
+        } catch {
+            failure = error
         }
     }
 }
