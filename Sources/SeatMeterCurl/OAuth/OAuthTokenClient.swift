@@ -122,7 +122,6 @@ final class HTTPExchange {
     private(set) var body: [UInt8] = []
     private(set) var retryAfter: Duration?
     private(set) var status = 0
-    private var tooLarge = false
 
     init(request: OAuthTokenRequest) throws(CurlError) {
         handle = try CurlEasyHandle()

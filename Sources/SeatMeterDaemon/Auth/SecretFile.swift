@@ -46,7 +46,7 @@ enum SecretFile {
         }
     }
 
-    /// The file's first line, trimmed; nil when unreadable or empty.
+    /// The file's contents without surrounding white space; nil when unreadable or empty.
     static func readToken(_ path: String) -> String? {
         guard let data = FileManager.default.contents(atPath: path) else { return nil }
         let token = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
