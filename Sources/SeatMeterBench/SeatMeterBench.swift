@@ -11,7 +11,8 @@ import TestSupport
 /// `seatmeter-bench report MESSAGES [--runs N]`: the weekly report (classification of every window, the model and
 /// all five renderings) over a synthetic ledger of MESSAGES messages / 5,000 people, in date order.
 /// `seatmeter-bench report-ledger PATH [--runs N]`: the same, but read from a SQLite ledger at PATH (created with
-/// 1,000,000 synthetic messages the first time), as `seatmeter report` does.
+/// 1,000,000 synthetic messages the first time), as `seatmeter report` does; prints the medians of the whole report
+/// and of its parts: the ledger read (compact observations), the classification, the model; the rest is rendering.
 /// `seatmeter-bench ingest MAILDIR [--runs N] [--batch N]`: parses a Maildir tree (INBOX and Sent) into 2,000-message batches,
 /// then times only their ingest into a new ledger file: the sync's writer thread alone. `--batch N`: N per batch.
 @main
@@ -242,21 +243,28 @@ enum SeatMeterBench {
         var totals: [Double] = []
         var reads: [Double] = []
         var readCPUs: [Double] = []
+        var classifies: [Double] = []
+        var builds: [Double] = []
         var messages = 0
         for _ in 0..<max(1, runs) {
             let clock = ContinuousClock()
             let start = clock.now
             let cpu = processCPUSeconds()
-            input.observations = try ledger.observations(from: range.start, to: range.end)
+            input.batch = try ledger.observationBatch(from: range.start, to: range.end)
             readCPUs.append(processCPUSeconds() - cpu)
             let read = clock.now
-            messages = input.observations.count
-            let report = try SeatReport(input)
+            messages = input.batch?.count ?? 0
+            let history = try Classifier(rules: input.rules).history(input.batch ?? ObservationBatch())
+            let classified = clock.now
+            let report = SeatReport(input, history: history)
+            let built = clock.now
             for format in ReportFormat.allCases { _ = ReportRendering.render(report, as: format) }
             reads.append(seconds(read - start))
+            classifies.append(seconds(classified - read))
+            builds.append(seconds(built - classified))
             totals.append(seconds(clock.now - start))
-            input.observations = []
+            input.batch = nil
         }
-        print(#"{"messages": \#(messages), "ledger_read_seconds": \#(median(reads)), "ledger_read_cpu_seconds": \#(median(readCPUs)), "report_seconds": \#(median(totals)), "open_seconds": \#(seconds(migration)), "runs": \#(totals.count)}"#)
+        print(#"{"messages": \#(messages), "ledger_read_seconds": \#(median(reads)), "ledger_read_cpu_seconds": \#(median(readCPUs)), "classify_seconds": \#(median(classifies)), "model_seconds": \#(median(builds)), "report_seconds": \#(median(totals)), "open_seconds": \#(seconds(migration)), "runs": \#(totals.count)}"#)
     }
 }

@@ -62,6 +62,6 @@ package struct Classifier: Sendable {
     /// processed; for several windows over the same messages use ``classify(_:windows:)`` or
     /// ``history(_:parallelChunkMinimum:)``.
     package func classify(_ observations: [MessageObservation], window: DateInterval?) -> Classification {
-        history(observations, within: window).classification(in: window)
+        history(ObservationBatch(observations), within: window).classification(in: window)
     }
 }
