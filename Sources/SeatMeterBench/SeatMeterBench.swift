@@ -7,9 +7,12 @@ import TestSupport
 /// `seatmeter-bench parse MAILDIR [--runs N] [--preload]`: reads every message file of a Maildir tree and parses
 /// its header block (HeaderParser.parse, as `seatmeter sync` runs it per message), then takes the counting identity
 /// of every mailbox; prints JSON with the median of N runs. `--preload` reads the files before timing.
-/// `seatmeter-bench classify CONFIG [--runs N]`: loads the configured ledger's observations and classifies them.
+/// `seatmeter-bench classify CONFIG [--runs N]`: loads the configured ledger's observations (compact) and classifies
+/// them.
 /// `seatmeter-bench report MESSAGES [--runs N]`: the weekly report (classification of every window, the model and
-/// all five renderings) over a synthetic ledger of MESSAGES messages / 5,000 people, in date order.
+/// all five renderings) over a synthetic ledger of MESSAGES messages / 5,000 people, in date order, from the
+/// compact form the ledger reads (``ObservationBatch``); `convert_seconds` is what making that form from
+/// `[MessageObservation]` costs (in-memory callers only), timed apart.
 /// `seatmeter-bench report-ledger PATH [--runs N]`: the same, but read from a SQLite ledger at PATH (created with
 /// 1,000,000 synthetic messages the first time), as `seatmeter report` does; prints the medians of the whole report
 /// and of its parts: the ledger read (compact observations), the classification, the model; the rest is rendering.
@@ -164,11 +167,11 @@ enum SeatMeterBench {
         var messages = 0
         for _ in 0..<max(1, runs) {
             let clock = ContinuousClock()
-            var observations: [MessageObservation] = []
-            loads.append(seconds(clock.measure { observations = (try? ledger.observations()) ?? [] }))
-            messages = observations.count
+            var batch = ObservationBatch()
+            loads.append(seconds(clock.measure { batch = (try? ledger.observationBatch()) ?? ObservationBatch() }))
+            messages = batch.count
             var result: Classification?
-            classifications.append(seconds(clock.measure { result = classifier.classify(observations, window: nil) }))
+            classifications.append(seconds(clock.measure { result = classifier.classify(batch, window: nil) }))
             people = result?.people.count ?? 0
         }
         let load = median(loads)
@@ -177,16 +180,20 @@ enum SeatMeterBench {
     }
 
     static func report(messages count: Int, runs: Int) throws {
-        var (input, observations) = syntheticObservations(count)
-        input.observations = observations
-        observations = []
+        let (input, observations) = syntheticObservations(count)
+        var batch = ObservationBatch()
+        var converts: [Double] = []
+        for _ in 0..<max(1, runs) {
+            let clock = ContinuousClock()
+            converts.append(seconds(clock.measure { batch = ObservationBatch(observations) }))
+        }
         var totals: [Double] = []
         var classifies: [Double] = []
         var people = 0
         for _ in 0..<max(1, runs) {
             let clock = ContinuousClock()
             let start = clock.now
-            let history = try Classifier(rules: input.rules).history(input.observations)
+            let history = try Classifier(rules: input.rules).history(batch)
             let classified = clock.now
             let report = SeatReport(input, history: history)
             var bytes = 0
@@ -195,7 +202,7 @@ enum SeatMeterBench {
             classifies.append(seconds(classified - start))
             totals.append(seconds(clock.now - start))
         }
-        print(#"{"messages": \#(count), "people": \#(people), "classify_seconds": \#(median(classifies)), "report_seconds": \#(median(totals)), "runs": \#(totals.count)}"#)
+        print(#"{"messages": \#(count), "people": \#(people), "classify_seconds": \#(median(classifies)), "report_seconds": \#(median(totals)), "convert_seconds": \#(median(converts)), "runs": \#(totals.count)}"#)
     }
 
     static func syntheticObservations(_ count: Int) -> (ReportInput, [MessageObservation]) {

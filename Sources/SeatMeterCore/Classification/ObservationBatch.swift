@@ -1,3 +1,4 @@
+import Dispatch
 package import Foundation
 
 /// Many message observations in compact form: what classification consumes.
@@ -210,62 +211,117 @@ package struct ObservationBatch: Sendable {
 
 extension ObservationBatch {
     /// The observations in compact form, in the same order; addresses and names are numbered in order of first
-    /// appearance.
-    package init(_ observations: [MessageObservation]) {
+    /// appearance. A large array is converted in parts at once, one per processor (up to 4).
+    package init(_ observations: [MessageObservation], parallelMinimum: Int = 100_000) {
+        let parts = max(1, min(ProcessInfo.processInfo.activeProcessorCount, 4, observations.count / parallelMinimum))
+        if parts == 1 {
+            self.init(observations, range: observations.indices)
+            return
+        }
+        let bounds = (0...parts).map { observations.count * $0 / parts }
+        let results = ChunkResults<ObservationBatch>(count: parts)
+        DispatchQueue.concurrentPerform(iterations: parts) { part in
+            results.store(ObservationBatch(observations, range: bounds[part]..<bounds[part + 1]), at: part)
+        }
+        var all = results.all
+        self = all.removeFirst()
+        reserveCapacity(messages: observations.count, appearances: appearanceAddresses.count * parts)
+        for part in all { appendRenumbering(part) }
+    }
+
+    /// `observations[range]` in compact form, with its own tables.
+    private init(_ observations: [MessageObservation], range: Range<Int>) {
         self.init()
-        var addressNumbers: [String: UInt32] = [:]
-        var nameNumbers: [String: UInt32] = ["": 0]
+        // Numbered in the order first met: the tables' indexes (byte-wise keys, no SipHash, no retains).
+        var addressNumbers = AddressTable()
+        var nameNumbers = AddressTable()
+        _ = nameNumbers.index(of: "")
         var folderNumbers: [[FolderLocation]: UInt32] = [[]: 0]
         var reasonNumbers: [[String]: UInt32] = [[]: 0]
-        reserveCapacity(messages: observations.count, appearances: observations.count * 3)
-        for observation in observations {
-            for appearance in observation.appearances {
-                let address = appearance.mailbox.address
-                let addressNumber: UInt32
-                if let known = addressNumbers[address] {
-                    addressNumber = known
-                } else {
-                    addressNumber = UInt32(addresses.count)
-                    addressNumbers[address] = addressNumber
-                    addresses.append(address)
+        // Each address's last name, and the last message's folders and reasons: mostly equal to the next ones
+        // (and then often the same storage, which compares at once), so few strings and lists are hashed.
+        var lastNames: [(name: String, number: UInt32)] = []
+        var lastFolders: (list: [FolderLocation], number: UInt32) = ([], 0)
+        var lastReasons: (list: [String], number: UInt32) = ([], 0)
+        reserveCapacity(messages: range.count, appearances: range.count * 4)
+        // Read in place: copying a message or an appearance costs a retain per string and array.
+        observations.withUnsafeBufferPointer { messages in
+            for message in range {
+                messages[message].appearances.withUnsafeBufferPointer { appearances in
+                    for slot in appearances.indices {
+                        let (index, newAddress) = addressNumbers.index(of: appearances[slot].mailbox.address)
+                        let addressNumber = Int(index)
+                        if newAddress {
+                            addresses.append(appearances[slot].mailbox.address)
+                            lastNames.append(("", 0))
+                        }
+                        let nameNumber: UInt32
+                        if appearances[slot].mailbox.name == lastNames[addressNumber].name {
+                            nameNumber = lastNames[addressNumber].number
+                        } else {
+                            let name = appearances[slot].mailbox.name
+                            let (index, newName) = nameNumbers.index(of: name)
+                            nameNumber = UInt32(index)
+                            if newName { names.append(name) }
+                            lastNames[addressNumber] = (name, nameNumber)
+                        }
+                        appendAppearance(
+                            address: UInt32(addressNumber), field: appearances[slot].field, name: nameNumber)
+                    }
                 }
-                let name = appearance.mailbox.name
-                let nameNumber: UInt32
-                if name.isEmpty {
-                    nameNumber = 0
-                } else if let known = nameNumbers[name] {
-                    nameNumber = known
-                } else {
-                    nameNumber = UInt32(names.count)
-                    nameNumbers[name] = nameNumber
-                    names.append(name)
-                }
-                appendAppearance(address: addressNumber, field: appearance.field, name: nameNumber)
-            }
-            let folders: UInt32
-            if let known = folderNumbers[observation.locations] {
-                folders = known
-            } else {
-                folders = UInt32(folderLists.count)
-                folderNumbers[observation.locations] = folders
-                folderLists.append(observation.locations)
-            }
-            let reasons: UInt32
-            if let known = reasonNumbers[observation.automation.reasons] {
-                reasons = known
-            } else {
-                reasons = UInt32(reasonLists.count)
-                reasonNumbers[observation.automation.reasons] = reasons
-                reasonLists.append(observation.automation.reasons)
-            }
-            var messageID = observation.messageID
-            var subject = observation.subject
-            let date = observation.date?.timeIntervalSinceReferenceDate ?? .nan
-            Self.withOptionalUTF8(&messageID) { id in
-                Self.withOptionalUTF8(&subject) { subject in
-                    appendMessage(date: date, folderList: folders, reasonList: reasons, messageID: id, subject: subject)
+                Self.number(messages[message].locations, last: &lastFolders, numbers: &folderNumbers, in: &folderLists)
+                Self.number(
+                    messages[message].automation.reasons, last: &lastReasons, numbers: &reasonNumbers, in: &reasonLists)
+                var messageID = messages[message].messageID
+                var subject = messages[message].subject
+                let date = messages[message].date?.timeIntervalSinceReferenceDate ?? .nan
+                let (folders, reasons) = (lastFolders.number, lastReasons.number)
+                Self.withOptionalUTF8(&messageID) { id in
+                    Self.withOptionalUTF8(&subject) { subject in
+                        appendMessage(
+                            date: date, folderList: folders, reasonList: reasons, messageID: id, subject: subject)
+                    }
                 }
             }
+        }
+    }
+
+    /// Appends `other`'s messages, which has tables of its own: its addresses and names are renumbered into
+    /// this batch's (added when new).
+    private mutating func appendRenumbering(_ other: ObservationBatch) {
+        let addressMap = Self.renumber(other.addresses, into: &addresses)
+        let nameMap = Self.renumber(other.names, into: &names)
+        var renumbered = other
+        renumbered.addresses = addresses
+        renumbered.names = names
+        renumbered.appearanceAddresses = other.appearanceAddresses.map { addressMap[Int($0)] }
+        renumbered.appearanceNames = other.appearanceNames.map { nameMap[Int($0)] }
+        append(renumbered)
+    }
+
+    /// Sets `last` to `list` and its number in `lists` (added when new); the same list as last time is not hashed.
+    private static func number<List: Hashable>(
+        _ list: List, last: inout (list: List, number: UInt32), numbers: inout [List: UInt32], in lists: inout [List]
+    ) {
+        if list == last.list { return }
+        if let known = numbers[list] {
+            last = (list, known)
+        } else {
+            last = (list, UInt32(lists.count))
+            numbers[list] = last.number
+            lists.append(list)
+        }
+    }
+
+    /// The numbers of `values` in `table`, each added when new.
+    private static func renumber(_ values: [String], into table: inout [String]) -> [UInt32] {
+        var numbers = [String: UInt32](minimumCapacity: table.count)
+        for (number, value) in table.enumerated() { numbers[value] = UInt32(number) }
+        return values.map { value in
+            if let known = numbers[value] { return known }
+            table.append(value)
+            numbers[value] = UInt32(table.count - 1)
+            return UInt32(table.count - 1)
         }
     }
 

@@ -35,6 +35,15 @@ struct ObservationBatchTests {
         }
     }
 
+    @Test func convertingInPartsEqualsConvertingAtOnce() {
+        let whole = ObservationBatch(Self.observations)
+        let parts = ObservationBatch(Self.observations, parallelMinimum: 300)
+        #expect(parts.observations == whole.observations)
+        #expect(Set(parts.addresses) == Set(whole.addresses))
+        #expect(parts.addresses.count == whole.addresses.count)
+        #expect(parts.names.count == whole.names.count)
+    }
+
     @Test func addressesAndNamesAreNumberedOnce() {
         let batch = ObservationBatch(Self.observations)
         let addresses = Set(Self.observations.flatMap { $0.appearances.map(\.mailbox.address) })
