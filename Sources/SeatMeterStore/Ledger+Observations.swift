@@ -1,7 +1,7 @@
 import Dispatch
-import Foundation
+package import Foundation
 import GRDB
-import SeatMeterCore
+package import SeatMeterCore
 import Synchronization
 
 extension Ledger {
@@ -66,35 +66,68 @@ extension Ledger {
     /// id and the halves are read by two threads at once: their SQLite calls take turns on the one connection
     /// (each copies a chunk of rows out), and the decoding, most of the work, runs in parallel, straight into the
     /// result's storage.
-    func observations(from: Date?, to: Date?, parallelMinimum: Int) throws -> [MessageObservation] {
-        struct Half {
-            var selection: Selection
-            var start: Int
-            var count: Int
+    /// One part of a read: its rows, and where they go in the result.
+    struct Half {
+        var selection: Selection
+        var start: Int
+        var count: Int
+    }
+
+    /// Cuts `selection` into one part, or two at its middle id when it has at least `parallelMinimum` rows
+    /// (empty when it has no rows).
+    static func halves(of selection: Selection, parallelMinimum: Int, in db: Database) throws -> [Half] {
+        guard let maxID = try Int64.fetchOne(db, sql: "SELECT MAX(id) FROM message") else { return [] }
+        let known = selection.adding("id <= ?", maxID)
+        let counter = try known.prepare(known.countQuery, in: db)
+        defer { counter.reset() }
+        guard try counter.step(), counter.int64(0) > 0 else { return [] }
+        let total = Int(counter.int64(0))
+        let (first, last) = (counter.int64(1), counter.int64(2))
+        guard total >= max(2, parallelMinimum), last > first else {
+            return [Half(selection: known.adding("id >= ?", first), start: 0, count: total)]
         }
+        // Ids are dense, so the middle id cuts the selection close to its middle row.
+        let cut = first + (last - first) / 2 + 1
+        let lower = known.adding("id < ?", cut)
+        let lowerCounter = try lower.prepare(lower.countQuery, in: db)
+        defer { lowerCounter.reset() }
+        let lowerCount = try lowerCounter.step() ? Int(lowerCounter.int64(0)) : 0
+        return [
+            Half(selection: lower.adding("id >= ?", first), start: 0, count: lowerCount),
+            Half(selection: known.adding("id >= ?", cut), start: lowerCount, count: total - lowerCount),
+        ]
+    }
+
+    /// Cuts the whole id range in one part, or two at its middle id when it holds at least `parallelMinimum` ids;
+    /// each part's `count` is its number of ids (an upper bound of its rows). Unlike ``halves(of:parallelMinimum:in:)``
+    /// nothing is counted: each part's scan filters by date itself. Scanning rows outside the selection costs about
+    /// what counting the selection in the date index would (both a pass over a million rows in about 0.1 s), and a
+    /// report's selection is most of a ledger.
+    static func idHalves(of selection: Selection, parallelMinimum: Int, in db: Database) throws -> [Half] {
+        let bounds = try RawStatement(db, sql: "SELECT MIN(id), MAX(id) FROM message")
+        defer { bounds.reset() }
+        guard try bounds.step(), !bounds.isNull(0) else { return [] }
+        let (first, last) = (bounds.int64(0), bounds.int64(1))
+        let ids = Int(clamping: last - first + 1)
+        guard ids >= max(2, parallelMinimum) else {
+            return [Half(selection: selection.adding("id >= ?", first).adding("id <= ?", last), start: 0, count: ids)]
+        }
+        let cut = first + (last - first) / 2 + 1
+        return [
+            Half(
+                selection: selection.adding("id >= ?", first).adding("id < ?", cut), start: 0,
+                count: Int(cut - first)),
+            Half(
+                selection: selection.adding("id >= ?", cut).adding("id <= ?", last), start: Int(cut - first),
+                count: Int(last - cut + 1)),
+        ]
+    }
+
+    func observations(from: Date?, to: Date?, parallelMinimum: Int) throws -> [MessageObservation] {
         let selection = Selection(from: from, to: to)
         var observations = try dbWriter.read { db -> [MessageObservation] in
-            guard let maxID = try Int64.fetchOne(db, sql: "SELECT MAX(id) FROM message") else { return [] }
-            let known = selection.adding("id <= ?", maxID)
-            let counter = try known.prepare(known.countQuery, in: db)
-            defer { counter.reset() }
-            guard try counter.step(), counter.int64(0) > 0 else { return [] }
-            let total = Int(counter.int64(0))
-            let (first, last) = (counter.int64(1), counter.int64(2))
-            var cutHalves = [Half(selection: known.adding("id >= ?", first), start: 0, count: total)]
-            if total >= max(2, parallelMinimum), last > first {
-                // Ids are dense, so the middle id cuts the selection close to its middle row.
-                let cut = first + (last - first) / 2 + 1
-                let lower = known.adding("id < ?", cut)
-                let lowerCounter = try lower.prepare(lower.countQuery, in: db)
-                defer { lowerCounter.reset() }
-                let lowerCount = try lowerCounter.step() ? Int(lowerCounter.int64(0)) : 0
-                cutHalves = [
-                    Half(selection: lower.adding("id >= ?", first), start: 0, count: lowerCount),
-                    Half(selection: known.adding("id >= ?", cut), start: lowerCount, count: total - lowerCount),
-                ]
-            }
-            let halves = cutHalves
+            let halves = try Self.halves(of: selection, parallelMinimum: parallelMinimum, in: db)
+            guard let total = halves.last.map({ $0.start + $0.count }) else { return [] }
             // Each half has its own statement and its own strings: observations share them (retained, not
             // copied), and two threads retaining the same objects would contend for their reference counts.
             let statements = try halves.map { try SharedStatement($0.selection.prepare($0.selection.query, in: db)) }
@@ -163,6 +196,78 @@ extension Ledger {
                 (base + position).moveInitialize(from: moved + index, count: 1)
             }
         }
+    }
+
+    /// ``observations(from:to:)`` in compact form, for classification: the same messages, in storage order (the
+    /// classifier orders them by date), with addresses and names numbered by their ids in the ledger.
+    package func observationBatch(from: Date? = nil, to: Date? = nil) throws -> ObservationBatch {
+        try observationBatch(from: from, to: to, parallelMinimum: Self.parallelReadMinimum)
+    }
+
+    /// The selected messages in compact form, by id (classification orders them by date); addresses and names
+    /// are numbered by their ledger ids. Read as ``observations(from:to:parallelMinimum:)`` reads: one snapshot,
+    /// a large selection decoded by two threads at once.
+    func observationBatch(from: Date?, to: Date?, parallelMinimum: Int) throws -> ObservationBatch {
+        let selection = Selection(from: from, to: to)
+        return try dbWriter.read { db -> ObservationBatch in
+            let addresses = try Self.denseTable(sql: "SELECT id, address FROM address ORDER BY id", in: db)
+            let names = try Self.denseTable(sql: "SELECT id, name FROM name ORDER BY id", in: db)
+            let folders = try Self.folderTable(in: db)
+            let halves = try Self.idHalves(of: selection, parallelMinimum: parallelMinimum, in: db)
+            guard !halves.isEmpty else { return ObservationBatch(addresses: addresses.values, names: names.values) }
+            let statements = try halves.map { try SharedStatement($0.selection.prepare($0.selection.query, in: db)) }
+            defer { for statement in statements { statement.rows.reset() } }
+            let connection = Mutex(())
+            let results = ChunkedBatches(count: halves.count)
+            DispatchQueue.concurrentPerform(iterations: halves.count) { index in
+                let half = halves[index]
+                let rows = statements[index].rows
+                var decoder = BatchDecoder(addresses: addresses.known, names: names, folders: folders)
+                // The first half's arrays become the result's: room for everything (at most, every id).
+                let room = index == 0 ? halves.reduce(0) { $0 + $1.count } : half.count
+                decoder.batch.reserveCapacity(messages: room, appearances: room * 4)
+                var copied = CopiedRows()
+                do {
+                    // A short chunk is the last: stepping a finished statement again would restart it.
+                    var loaded = CopiedRows.chunk
+                    while loaded == CopiedRows.chunk {
+                        loaded = try connection.withLock { _ in try copied.load(rows, limit: CopiedRows.chunk) }
+                        for row in 0..<loaded { try copied.withRow(row) { try decoder.append($0) } }
+                    }
+                    results.finish(index, batch: decoder.batch, error: nil)
+                } catch {
+                    results.finish(index, batch: nil, error: error)
+                }
+            }
+            // The first half's arrays become the result's (its tables are set now; no copy).
+            var parts = try results.all()
+            var batch = parts.removeFirst()
+            batch.addresses = addresses.values
+            batch.names = names.values
+            for part in parts { batch.append(part) }
+            return batch
+        }
+    }
+
+    /// Every row of an interned table (`address`, `name`) as an array by id (ids are dense from 1), with which
+    /// ids exist.
+    static func denseTable(sql: String, in db: Database) throws -> (values: [String], known: [Bool]) {
+        var values: [String] = [""]
+        var known: [Bool] = [false]
+        let rows = try RawStatement(db, sql: sql)
+        defer { rows.reset() }
+        while try rows.step() {
+            let id = rows.int64(0)
+            // Interned ids are rowids: dense unless rows were deleted; a wild one is damage.
+            guard id > 0, id < 1 << 31 else { throw DatabaseError(message: "interned id \(id) out of range") }
+            if Int(id) >= values.count {
+                values.append(contentsOf: repeatElement("", count: Int(id) + 1 - values.count))
+                known.append(contentsOf: repeatElement(false, count: Int(id) + 1 - known.count))
+            }
+            values[Int(id)] = rows.string(1)
+            known[Int(id)] = true
+        }
+        return (values, known)
     }
 
     /// Every row of an interned table (`address`, `name`) by id.
@@ -367,8 +472,7 @@ private struct ObservationDecoder {
     let addresses: InternedTable
     let names: InternedTable
     let folders: [Int64: FolderLocation]
-    /// Folder lists by their packed bytes (up to 7), as a number: the few combinations repeat on every row.
-    private var folderLists: [UInt64: [FolderLocation]] = [:]
+    private var folderLists = FolderListCache<[FolderLocation]>()
     /// The automation reason lists met so far, by stored text (few distinct ones).
     private var reasonLists: [[UInt8]: [String]] = [:]
     private var lastReasons: (stored: [UInt8], reasons: [String]) = ([], [])
@@ -463,12 +567,33 @@ private struct ObservationDecoder {
     }
 
     private mutating func locations(_ bytes: UnsafeRawBufferPointer, message id: Int64) throws -> [FolderLocation] {
-        var number: UInt64?
+        switch try folderLists.lookup(bytes, folders: folders, message: id) {
+        case .cached(let list): return list
+        case .decoded(let list, let key):
+            folderLists.remember(list, key: key)
+            return list
+        }
+    }
+}
+
+/// Decoded `folders` columns by their packed bytes (up to 7, as one number): the few combinations repeat on
+/// every row.
+private struct FolderListCache<Value: Sendable>: Sendable {
+    enum Lookup {
+        case cached(Value)
+        /// Not cached: the folders, and the key to ``remember(_:key:)`` a value under (nil: too long to cache).
+        case decoded([FolderLocation], key: UInt64?)
+    }
+
+    private var cached: [UInt64: Value] = [:]
+
+    func lookup(_ bytes: UnsafeRawBufferPointer, folders: [Int64: FolderLocation], message id: Int64) throws -> Lookup {
+        var key: UInt64?
         if bytes.count < 8 {
             var value = UInt64(bytes.count)
             for (index, byte) in bytes.enumerated() { value |= UInt64(byte) << (8 * UInt64(index + 1)) }
-            if let known = folderLists[value] { return known }
-            number = value
+            if let known = cached[value] { return .cached(known) }
+            key = value
         }
         guard let ids = LedgerPacking.folderIDs(bytes) else {
             throw DatabaseError(message: "malformed folders in message \(id)")
@@ -479,7 +604,120 @@ private struct ObservationDecoder {
             }
             return location
         }
-        if let number { folderLists[number] = list }
-        return list
+        return .decoded(list, key: key)
+    }
+
+    mutating func remember(_ value: Value, key: UInt64?) {
+        if let key { cached[key] = value }
+    }
+}
+
+/// The decoded parts of a parallel batch read, one per half.
+private final class ChunkedBatches: Sendable {
+    private let state: Mutex<(batches: [ObservationBatch?], errors: [Int: any Error])>
+
+    init(count: Int) { state = Mutex((Array(repeating: nil, count: count), [:])) }
+
+    func finish(_ index: Int, batch: ObservationBatch?, error: (any Error)?) {
+        state.withLock {
+            $0.batches[index] = batch
+            if let error { $0.errors[index] = error }
+        }
+    }
+
+    /// The parts in order, or the first half's error.
+    func all() throws -> [ObservationBatch] {
+        try state.withLock { state in
+            if let error = state.errors.sorted(by: { $0.key < $1.key }).first?.value { throw error }
+            // Moved out: the caller appends to the first part, which must not be shared.
+            let batches = state.batches
+            state.batches = []
+            return batches.compactMap { $0 }
+        }
+    }
+}
+
+/// Appends rows of the observations query to an ``ObservationBatch`` numbering addresses and names by their
+/// ledger ids: per row, a few numbers and the Message-ID and subject bytes; no string is made.
+private struct BatchDecoder {
+    /// Which address ids exist; names: which name ids exist and whether each is empty.
+    let addresses: [Bool]
+    let names: (values: [String], known: [Bool])
+    let folders: [Int64: FolderLocation]
+    var batch = ObservationBatch()
+    /// ``ObservationBatch/folderLists`` numbers by packed folders.
+    private var folderLists = FolderListCache<UInt32>()
+    /// Automation reason lists by stored text → ``ObservationBatch/reasonLists`` number.
+    private var reasonLists: [[UInt8]: UInt32] = [:]
+    private var lastReasons: (stored: [UInt8], number: UInt32) = ([], 0)
+    /// Name ids whose name is empty count as no name (id 0).
+    private let emptyNames: [Bool]
+    private let fields = LedgerPacking.fields
+
+    init(addresses: [Bool], names: (values: [String], known: [Bool]), folders: [Int64: FolderLocation]) {
+        self.addresses = addresses
+        self.names = names
+        self.folders = folders
+        self.emptyNames = names.values.map(\.isEmpty)
+    }
+
+    mutating func append(_ row: RowView) throws {
+        let id = row.id
+        var reader = PackedReader(row.bytes(6))
+        guard let count = reader.varint(), count <= UInt64(row.bytes(6).count / 2) else {
+            throw DatabaseError(message: "malformed appearances in message \(id)")
+        }
+        for _ in 0..<Int(count) {
+            guard let packed = reader.varint(), let nameID = reader.varint() else {
+                throw DatabaseError(message: "malformed appearances in message \(id)")
+            }
+            guard let field = fields[Int(packed & 0xF)] else {
+                throw DatabaseError(message: "unknown address field code \(packed & 0xF) in message \(id)")
+            }
+            let addressID = packed >> 4
+            guard addressID < UInt64(addresses.count), addresses[Int(addressID)] else {
+                throw DatabaseError(message: "unknown address id \(addressID) in message \(id)")
+            }
+            var name: UInt32 = 0
+            if nameID != 0 {
+                guard nameID < UInt64(names.known.count), names.known[Int(nameID)] else {
+                    throw DatabaseError(message: "unknown name id \(nameID) in message \(id)")
+                }
+                name = emptyNames[Int(nameID)] ? 0 : UInt32(nameID)
+            }
+            batch.appendAppearance(address: UInt32(addressID), field: field, name: name)
+        }
+        guard reader.isAtEnd else { throw DatabaseError(message: "malformed appearances in message \(id)") }
+        let date = row.date.map { Date(timeIntervalSince1970: Double($0)).timeIntervalSinceReferenceDate } ?? .nan
+        let folderList = try self.folderList(row.bytes(7), message: id)
+        let reasons = self.reasons(row.bytes(5))
+        batch.appendMessage(
+            date: date, folderList: folderList, reasonList: reasons,
+            messageID: row.isNull(1) ? nil : row.bytes(1), subject: row.isNull(4) ? nil : row.bytes(4))
+    }
+
+    private mutating func reasons(_ bytes: UnsafeRawBufferPointer) -> UInt32 {
+        if bytes.isEmpty { return 0 }
+        if bytes.elementsEqual(lastReasons.stored) { return lastReasons.number }
+        let stored = [UInt8](bytes)
+        let number: UInt32
+        if let known = reasonLists[stored] {
+            number = known
+        } else {
+            number = batch.intern(reasons: splitLines(String(decoding: bytes, as: UTF8.self)))
+            reasonLists[stored] = number
+        }
+        lastReasons = (stored, number)
+        return number
+    }
+
+    private mutating func folderList(_ bytes: UnsafeRawBufferPointer, message id: Int64) throws -> UInt32 {
+        switch try folderLists.lookup(bytes, folders: folders, message: id) {
+        case .cached(let number): return number
+        case .decoded(let list, let key):
+            let number = batch.intern(folders: list)
+            folderLists.remember(number, key: key)
+            return number
+        }
     }
 }

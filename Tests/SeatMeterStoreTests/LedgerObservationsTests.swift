@@ -113,6 +113,40 @@ struct LedgerObservationsTests {
         )
     }
 
+    /// Observations with the key left out: a batch keeps no digest.
+    static func keyless(_ observations: [MessageObservation]) -> [MessageObservation] {
+        observations.map {
+            var copy = $0
+            copy.key = ""
+            return copy
+        }
+    }
+
+    @Test(arguments: ranges)
+    func theBatchHoldsTheSameMessagesInStorageOrder(from: Int?, to: Int?) throws {
+        let ledger = try ledger()
+        try ledger.ingest(Fixtures.batch(stride(from: 0, to: 200, by: 3), folder: "Sent", role: .outgoing))
+        let start = from.map { Fixtures.epoch.addingTimeInterval(Double($0) * 60) }
+        let end = to.map { Fixtures.epoch.addingTimeInterval(Double($0) * 60) }
+        let halves = try ledger.observationBatch(from: start, to: end, parallelMinimum: 0)
+        let scan = try ledger.observationBatch(from: start, to: end, parallelMinimum: Int.max)
+        #expect(halves.observations == scan.observations)
+        // Storage order: 100..<200 then 0..<100; the observations read sorts a range by date.
+        let storage = Self.keyless(try ledger.observations(from: nil, to: nil))
+        let selected = Self.keyless(try ledger.observations(from: start, to: end))
+        #expect(Self.keyless(scan.observations) == storage.filter { selected.contains($0) })
+        #expect(scan.count == selected.count)
+        // Addresses and names are the ledger's interned tables, read once.
+        #expect(scan.names.first == "")
+        #expect(
+            Set(scan.addresses.filter { !$0.isEmpty })
+                == Set(storage.flatMap { $0.appearances.map(\.mailbox.address) }))
+    }
+
+    @Test func theBatchOfAnEmptyLedgerIsEmpty() throws {
+        #expect(try Ledger.inMemory().observationBatch().count == 0)
+    }
+
     @Test(arguments: [
         // The count says five appearances; none follow.
         "UPDATE message SET appearances = X'05' WHERE id = 1",
@@ -133,5 +167,6 @@ struct LedgerObservationsTests {
         let ledger = try ledger()
         try ledger.execute(sql: damage)
         #expect(throws: (any Error).self) { try ledger.observations() }
+        #expect(throws: (any Error).self) { try ledger.observationBatch() }
     }
 }

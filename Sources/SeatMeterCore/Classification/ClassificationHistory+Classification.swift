@@ -204,21 +204,22 @@ extension ClassificationHistory {
         let recent = found.suffix(Classifier.evidenceLimit).reversed()
         return recent.map { event in
             let position = Int(positions[event])
-            let message = observations[Int(order[position])]
-            let location = Self.location(track, message)
+            let message = Int(order[position])
+            let location = Self.location(track, batch.locations(of: message))
             let rank = ranks[position]
             return Evidence(
                 date: rank.isFinite ? Date(timeIntervalSinceReferenceDate: rank) : nil,
-                account: location?.account ?? "", folder: location?.folder ?? "", messageID: message.messageID,
-                subject: message.subject, detail: detail(track, aux: auxes[event], message: message))
+                account: location?.account ?? "", folder: location?.folder ?? "",
+                messageID: batch.messageID(of: message), subject: batch.subject(of: message),
+                detail: detail(track, aux: auxes[event], message: message))
         }
     }
 
     /// The folder an event is shown in: the outgoing folder for staff replies, the incoming folder for submissions,
     /// otherwise the incoming folder when there is one.
-    private static func location(_ track: Track, _ message: MessageObservation) -> FolderLocation? {
-        let incoming = message.locations.first { $0.role == .incoming }
-        let outgoing = message.locations.first { $0.role == .outgoing }
+    private static func location(_ track: Track, _ locations: [FolderLocation]) -> FolderLocation? {
+        let incoming = locations.first { $0.role == .incoming }
+        let outgoing = locations.first { $0.role == .outgoing }
         switch track {
         case .outgoingAuthor: return outgoing
         case .submitted: return incoming
@@ -226,7 +227,7 @@ extension ClassificationHistory {
         }
     }
 
-    private func detail(_ kind: Track, aux: Int32, message: MessageObservation) -> String? {
+    private func detail(_ kind: Track, aux: Int32, message: Int) -> String? {
         let other = aux >= 0 && Int(aux) < persons.count ? persons[Int(aux)].identity : nil
         switch kind {
         case .onBehalf: return other.map { "on behalf of \($0)" }
@@ -236,7 +237,8 @@ extension ClassificationHistory {
             return aux >= 0 && Int(aux) < compiled.ownership.count
                 ? "rule \"\(compiled.ownership[Int(aux)].name)\"" : nil
         case .automatedSender, .automatedMail:
-            return message.automation.reasons.isEmpty ? nil : message.automation.reasons.joined(separator: ", ")
+            let reasons = batch.automation(of: message).reasons
+            return reasons.isEmpty ? nil : reasons.joined(separator: ", ")
         case .excludedAddress:
             guard aux >= 0, Int(aux) < AddressField.allCases.count else { return "named by an ownership rule" }
             return "in \(AddressField.allCases[Int(aux)].rawValue)"

@@ -52,7 +52,7 @@ package struct ClassificationHistory: Sendable {
     typealias Track = ClassificationRun.Track
 
     let compiled: CompiledRules
-    let observations: [MessageObservation]
+    let batch: ObservationBatch
     /// Position → observation index; position → rank (date, -∞ undated). Undated positions come first.
     let order: [Int32]
     let ranks: [Double]
@@ -165,14 +165,18 @@ extension Classifier {
     package func history(
         _ observations: [MessageObservation], parallelChunkMinimum: Int = 50_000
     ) -> ClassificationHistory {
-        history(observations, within: nil, chunkMinimum: parallelChunkMinimum)
+        history(ObservationBatch(observations), within: nil, chunkMinimum: parallelChunkMinimum)
+    }
+
+    /// ``history(_:parallelChunkMinimum:)`` for messages in compact form.
+    package func history(_ batch: ObservationBatch, parallelChunkMinimum: Int = 50_000) -> ClassificationHistory {
+        history(batch, within: nil, chunkMinimum: parallelChunkMinimum)
     }
 
     func history(
-        _ observations: [MessageObservation], within window: DateInterval?, chunkMinimum: Int = 50_000
+        _ batch: ObservationBatch, within window: DateInterval?, chunkMinimum: Int = 50_000
     ) -> ClassificationHistory {
-        ClassificationRun.history(
-            compiled: compiled, observations: observations, within: window, chunkMinimum: chunkMinimum)
+        ClassificationRun.history(compiled: compiled, batch: batch, within: window, chunkMinimum: chunkMinimum)
     }
 
     /// One classification per window, the messages classified once (``history(_:parallelChunkMinimum:)``).

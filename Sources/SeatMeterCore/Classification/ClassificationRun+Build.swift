@@ -12,18 +12,20 @@ struct MessageOrder {
     /// Undated messages left out because a window was given.
     var undatedSkipped = 0
 
-    /// Orders `observations` (only the dated ones in `window` when given). Messages already in date order (the
+    /// Orders the messages of `batch` (only the dated ones in `window` when given). Messages already in date order (the
     /// ledger can return them so) are taken as they are; otherwise they are sorted.
-    init(_ observations: [MessageObservation], within window: DateInterval?) {
-        order.reserveCapacity(observations.count)
-        ranks.reserveCapacity(observations.count)
+    init(_ batch: ObservationBatch, within window: DateInterval?) {
+        order.reserveCapacity(batch.count)
+        ranks.reserveCapacity(batch.count)
         var sorted = true
         var previous = -Double.infinity
-        for index in observations.indices {
+        let start = window?.start.timeIntervalSinceReferenceDate ?? 0
+        let end = window?.end.timeIntervalSinceReferenceDate ?? 0
+        for (index, date) in batch.dates.enumerated() {
             let rank: Double
-            if let date = observations[index].date {
-                if let window, !(date >= window.start && date < window.end) { continue }
-                rank = date.timeIntervalSinceReferenceDate
+            if !date.isNaN {
+                if window != nil, !(date >= start && date < end) { continue }
+                rank = date
             } else {
                 if window != nil {
                     undatedSkipped += 1
@@ -48,22 +50,22 @@ extension ClassificationRun {
     /// Tracks whose `aux` is a person index.
     static let personAux: [Bool] = Track.allCases.map { $0 == .onBehalf || $0 == .resent || $0 == .sentAsHelpdesk }
 
-    /// Classifies `observations` (only the dated ones in `window` when given) into a history.
+    /// Classifies `batch` (only the dated ones in `window` when given) into a history.
     ///
     /// The rules look at one message at a time, so the messages are cut into consecutive chunks (by date) that are
     /// processed in parallel, each with its own address table and people; the chunks are then merged in date
     /// order. The result does not depend on the number of chunks.
     static func history(
-        compiled: CompiledRules, observations: [MessageObservation], within window: DateInterval?, chunkMinimum: Int
+        compiled: CompiledRules, batch: ObservationBatch, within window: DateInterval?, chunkMinimum: Int
     ) -> ClassificationHistory {
-        let arranged = MessageOrder(observations, within: window)
+        let arranged = MessageOrder(batch, within: window)
         let count = arranged.order.count
         let chunks = max(1, min(ProcessInfo.processInfo.activeProcessorCount, 8, count / max(1, chunkMinimum)))
         let bounds = (0...chunks).map { count * $0 / chunks }
         let runs: [ClassificationRun]
         if chunks == 1 {
             var run = ClassificationRun(
-                compiled: compiled, observations: observations, order: arranged.order, span: 0..<count)
+                compiled: compiled, batch: batch, order: arranged.order, span: 0..<count)
             run.process()
             runs = [run]
         } else {
@@ -71,20 +73,19 @@ extension ClassificationRun {
             let order = arranged.order
             forEachChunk(chunks) { chunk in
                 var run = ClassificationRun(
-                    compiled: compiled, observations: observations, order: order,
+                    compiled: compiled, batch: batch, order: order,
                     span: bounds[chunk]..<bounds[chunk + 1])
                 run.process()
                 results.store(run, at: chunk)
             }
             runs = results.all
         }
-        return merge(runs, arranged: arranged, compiled: compiled, observations: observations)
+        return merge(runs, arranged: arranged, compiled: compiled, batch: batch)
     }
 
     /// Joins the chunks' people by identity and groups all events by person × track, stable (date order).
     private static func merge(
-        _ runs: [ClassificationRun], arranged: MessageOrder, compiled: CompiledRules,
-        observations: [MessageObservation]
+        _ runs: [ClassificationRun], arranged: MessageOrder, compiled: CompiledRules, batch: ObservationBatch
     ) -> ClassificationHistory {
         var persons: [Person] = []
         var personIndex: [String: Int32] = [:]
@@ -160,7 +161,7 @@ extension ClassificationRun {
         for spelling in spellings { seenAs[Int(spelling.person)].append((spelling.position, spelling.written)) }
         let sortedPersons = persons.indices.sorted { persons[$0].identity < persons[$1].identity }.map { Int32($0) }
         return ClassificationHistory(
-            compiled: compiled, observations: observations, order: arranged.order, ranks: arranged.ranks,
+            compiled: compiled, batch: batch, order: arranged.order, ranks: arranged.ranks,
             undatedProcessed: arranged.undatedProcessed, undatedSkipped: arranged.undatedSkipped, persons: persons,
             sortedPersons: sortedPersons, seenAs: seenAs, offsets: offsets, positions: positions.array(),
             auxes: auxes.array())

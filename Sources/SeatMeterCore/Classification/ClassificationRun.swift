@@ -3,7 +3,8 @@ import Foundation
 /// Applies the per-message rules to every message once, in date order, and records what each message shows about
 /// each person as dated *events*; ``ClassificationHistory`` then answers any window from them.
 ///
-/// Each distinct address as written is resolved once (``AddressTable``); people live in an array indexed by `Int32`;
+/// Each distinct address as written is resolved once (by its ``ObservationBatch`` number; an ownership rule's owner
+/// through ``AddressTable``); people live in an array indexed by `Int32`;
 /// an event is `(person × track, position, aux)` where `position` is the message's rank in date order, so the
 /// events of any window are a contiguous run found by binary search.
 struct ClassificationRun: Sendable {
@@ -69,13 +70,16 @@ struct ClassificationRun: Sendable {
     }
 
     let compiled: CompiledRules
-    let observations: [MessageObservation]
+    let batch: ObservationBatch
     /// Position → observation index (date order; undated first), shared by every chunk.
     let order: [Int32]
     /// The positions this run processes.
     let span: Range<Int>
+    /// Per batch address number: its person (-1 until resolved) and the `ignore` pattern it matches.
+    var addressPerson: [Int32]
+    var addressIgnored: [Int32]
+    /// Owners named by ownership rules, as written (``AddressTable`` index): their person and `ignore` pattern.
     var table = AddressTable()
-    /// Per distinct address as written (``AddressTable`` index): its person and the `ignore` pattern it matches.
     var rawPerson: [Int32] = []
     var rawIgnored: [Int32] = []
     /// Written forms that differ from their identity, with the position of the first message they were seen in.
@@ -88,7 +92,12 @@ struct ClassificationRun: Sendable {
     /// Per person, for the hot loop: excluded at address level, a help desk address, the last name recorded.
     var excluded: [Bool] = []
     var helpdesk: [Bool] = []
-    var lastName: [String] = []
+    /// The last display name recorded per person (``ObservationBatch/names`` number; 0 for none).
+    var lastName: [UInt32] = []
+    /// Per folder list number: (incoming, outgoing) as the rules read them.
+    let folderRoles: [(incoming: Bool, outgoing: Bool)]
+    /// Per reason list number: automated.
+    let automated: [Bool]
     /// The current message's address slots by field.
     var froms: [Slot] = []
     var senders: [Slot] = []
@@ -97,9 +106,20 @@ struct ClassificationRun: Sendable {
     var replyTos: [Slot] = []
     let prefilters: [RequiredLiteral?]
 
-    init(compiled: CompiledRules, observations: [MessageObservation], order: [Int32], span: Range<Int>) {
+    init(compiled: CompiledRules, batch: ObservationBatch, order: [Int32], span: Range<Int>) {
         self.compiled = compiled
-        self.observations = observations
+        self.batch = batch
+        self.addressPerson = [Int32](repeating: -1, count: batch.addresses.count)
+        self.addressIgnored = [Int32](repeating: -1, count: batch.addresses.count)
+        // A message is incoming when any location is an incoming folder (or it has no location), outgoing when
+        // any location is an outgoing folder.
+        self.folderRoles = batch.folderLists.map { locations in
+            (
+                locations.isEmpty || locations.contains { $0.role == .incoming },
+                locations.contains { $0.role == .outgoing }
+            )
+        }
+        self.automated = batch.reasonLists.map { !$0.isEmpty }
         self.order = order
         self.span = span
         self.prefilters = compiled.ownership.map(\.prefilter)
@@ -113,6 +133,26 @@ struct ClassificationRun: Sendable {
     mutating func resolve(_ address: String, position: Int32) -> (person: Int32, ignoredPattern: Int32) {
         let (index, inserted) = table.index(of: address)
         if !inserted { return (rawPerson[Int(index)], rawIgnored[Int(index)]) }
+        let resolved = resolveNew(address, position: position)
+        rawPerson.append(resolved.person)
+        rawIgnored.append(resolved.ignoredPattern)
+        return resolved
+    }
+
+    /// ``resolve(_:position:)`` for the batch's address number `number`.
+    @inline(__always)
+    mutating func resolve(number: UInt32, position: Int32) -> (person: Int32, ignoredPattern: Int32) {
+        let slot = Int(number)
+        let known = addressPerson[slot]
+        if known >= 0 { return (known, addressIgnored[slot]) }
+        let resolved = resolveNew(batch.addresses[slot], position: position)
+        addressPerson[slot] = resolved.person
+        addressIgnored[slot] = resolved.ignoredPattern
+        return resolved
+    }
+
+    /// Resolves an address as written that this run has not met.
+    private mutating func resolveNew(_ address: String, position: Int32) -> (person: Int32, ignoredPattern: Int32) {
         let identity = compiled.resolver.identity(address)
         let person = person(for: identity)
         var ignored: Int32 = -1
@@ -122,8 +162,6 @@ struct ClassificationRun: Sendable {
                 ignored = Int32(index)
             }
         }
-        rawPerson.append(person)
-        rawIgnored.append(ignored)
         if address != identity { spellings.append((person, position, address)) }
         return (person, ignored)
     }
@@ -136,7 +174,7 @@ struct ClassificationRun: Sendable {
         persons.append(person)
         excluded.append(person.isExcluded)
         helpdesk.append(person.isHelpdesk)
-        lastName.append("")
+        lastName.append(0)
         lastPosition.append(contentsOf: repeatElement(-1, count: Self.trackSlots))
         return index
     }
@@ -197,65 +235,53 @@ struct ClassificationRun: Sendable {
 
     mutating func process() {
         events.reserveCapacity(span.count * 6)
-        let observations = self.observations
-        let order = self.order
-        observations.withUnsafeBufferPointer { messages in
-            guard let base = messages.baseAddress else { return }
-            for position in span {
-                process(base + Int(order[position]), position: Int32(position))
-            }
+        // The batch as a local: a method called on `self.batch` inside a mutating method would copy it (a
+        // retain per column) for every message.
+        let batch = self.batch
+        for position in span {
+            process(Int(order[position]), position: Int32(position), batch: batch)
         }
     }
 
-    /// Applies the rules to one message (read in place: copying a message costs a dozen retains).
-    private mutating func process(_ pointer: UnsafePointer<MessageObservation>, position: Int32) {
-        var incoming = false
-        var outgoing = false
-        for location in pointer.pointee.locations {
-            switch location.role {
-            case .incoming: incoming = true
-            case .outgoing: outgoing = true
-            }
-        }
-        let isIncoming = incoming || pointer.pointee.locations.isEmpty
+    /// Applies the rules to message `message` of the batch.
+    private mutating func process(_ message: Int, position: Int32, batch: borrowing ObservationBatch) {
+        let (isIncoming, outgoing) = folderRoles[Int(batch.folderList[message])]
 
         froms.removeAll(keepingCapacity: true)
         senders.removeAll(keepingCapacity: true)
         resenders.removeAll(keepingCapacity: true)
         recipients.removeAll(keepingCapacity: true)
         replyTos.removeAll(keepingCapacity: true)
-        pointer.pointee.appearances.withUnsafeBufferPointer { appearances in
-            for index in appearances.indices {
-                let resolved = resolve(appearances[index].mailbox.address, position: position)
-                let person = resolved.person
-                let personIndex = Int(person)
-                if !appearances[index].mailbox.name.isEmpty, lastName[personIndex] != appearances[index].mailbox.name {
-                    let name = appearances[index].mailbox.name
-                    lastName[personIndex] = name
-                    persons[personIndex].names.append((position, name))
-                }
-                var countable = false
-                let field = appearances[index].field
-                if excluded[personIndex] {
-                    track(person, .excludedAddress, position, aux: Self.fieldCode(field))
-                } else if resolved.ignoredPattern >= 0 {
-                    track(person, .ignoredAsWritten, position, aux: resolved.ignoredPattern)
-                } else {
-                    countable = true
-                }
-                let slot = Slot(person: person, countable: countable)
-                switch field {
-                case .from: froms.append(slot)
-                case .sender: senders.append(slot)
-                case .resentFrom, .resentSender: resenders.append(slot)
-                case .to, .cc, .bcc, .resentTo, .resentCc: recipients.append(slot)
-                case .replyTo: replyTos.append(slot)
-                }
+        for index in batch.appearances(of: message) {
+            let resolved = resolve(number: batch.appearanceAddresses[index], position: position)
+            let person = resolved.person
+            let personIndex = Int(person)
+            let name = batch.appearanceNames[index]
+            if name != 0, lastName[personIndex] != name {
+                lastName[personIndex] = name
+                persons[personIndex].names.append((position, batch.names[Int(name)]))
+            }
+            var countable = false
+            let field = batch.appearanceFields[index]
+            if excluded[personIndex] {
+                track(person, .excludedAddress, position, aux: Self.fieldCode(field))
+            } else if resolved.ignoredPattern >= 0 {
+                track(person, .ignoredAsWritten, position, aux: resolved.ignoredPattern)
+            } else {
+                countable = true
+            }
+            let slot = Slot(person: person, countable: countable)
+            switch field {
+            case .from: froms.append(slot)
+            case .sender: senders.append(slot)
+            case .resentFrom, .resentSender: resenders.append(slot)
+            case .to, .cc, .bcc, .resentTo, .resentCc: recipients.append(slot)
+            case .replyTo: replyTos.append(slot)
             }
         }
 
         let deskFrom = froms.first { helpdesk[Int($0.person)] }
-        if pointer.pointee.automation.isAutomated {
+        if automated[Int(batch.reasonList[message])] {
             for slot in froms where slot.countable { track(slot.person, .automatedSender, position) }
             for slot in senders where slot.countable { track(slot.person, .automatedSender, position) }
             for slot in resenders where slot.countable { track(slot.person, .automatedSender, position) }
@@ -294,8 +320,14 @@ struct ClassificationRun: Sendable {
         }
         for slot in replyTos where slot.countable { track(slot.person, .replyTo, position) }
 
-        if !compiled.ownership.isEmpty, let subject = pointer.pointee.subject, !subject.isEmpty {
-            applyOwnership(subject: subject, position: position)
+        if !compiled.ownership.isEmpty {
+            let subject = batch.withSubject(of: message) { bytes -> String? in
+                // Made only when some rule may match it.
+                guard let bytes, !bytes.isEmpty else { return nil }
+                guard prefilters.contains(where: { $0?.mayMatch(utf8: bytes) ?? true }) else { return nil }
+                return String(decoding: bytes, as: UTF8.self)
+            }
+            if let subject { applyOwnership(subject: subject, position: position) }
         }
     }
 

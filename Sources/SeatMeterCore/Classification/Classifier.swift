@@ -62,6 +62,11 @@ package struct Classifier: Sendable {
     /// processed; for several windows over the same messages use ``classify(_:windows:)`` or
     /// ``history(_:parallelChunkMinimum:)``.
     package func classify(_ observations: [MessageObservation], window: DateInterval?) -> Classification {
-        history(observations, within: window).classification(in: window)
+        classify(ObservationBatch(observations), window: window)
+    }
+
+    /// ``classify(_:window:)`` for messages in compact form.
+    package func classify(_ batch: ObservationBatch, window: DateInterval?) -> Classification {
+        history(batch, within: window).classification(in: window)
     }
 }

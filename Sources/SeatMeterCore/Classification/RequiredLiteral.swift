@@ -156,10 +156,13 @@ struct RequiredLiteral: Sendable, Hashable {
     /// False only when `subject` certainly cannot match the pattern.
     func mayMatch(_ subject: String) -> Bool {
         var copy = subject
-        return copy.withUTF8 { text in
-            if caseInsensitive, text.contains(where: { $0 >= 0x80 }) { return true }
-            return contains(text)
-        }
+        return copy.withUTF8 { mayMatch(utf8: $0) }
+    }
+
+    /// ``mayMatch(_:)`` for a subject's UTF-8 bytes.
+    func mayMatch(utf8 text: UnsafeBufferPointer<UInt8>) -> Bool {
+        if caseInsensitive, text.contains(where: { $0 >= 0x80 }) { return true }
+        return contains(text)
     }
 
     private func contains(_ text: UnsafeBufferPointer<UInt8>) -> Bool {

@@ -120,6 +120,9 @@ package struct ReportInput: Sendable {
     /// Every message dated in ``requiredRange(asOf:timeZone:licenceWindowDays:)`` (more is harmless), ideally
     /// ordered by date (otherwise they are sorted). Undated messages are ignored.
     package var observations: [MessageObservation]
+    /// The same messages in compact form, when the caller has them so (the ledger's report read): then they are
+    /// what is classified and ``observations`` is not looked at.
+    package var batch: ObservationBatch?
     package var rules: ClassificationRules
     package var licensing: Licensing
     /// `organization.on_behalf_threshold` as a fraction (0.10 = 10% of users).
@@ -129,8 +132,9 @@ package struct ReportInput: Sendable {
     package init(
         asOf: Date, timeZone: TimeZone, observations: [MessageObservation], rules: ClassificationRules,
         licensing: Licensing = Licensing(), onBehalfThreshold: Double = 0.10,
-        dataQuality: DataQualityInput = DataQualityInput()
+        dataQuality: DataQualityInput = DataQualityInput(), batch: ObservationBatch? = nil
     ) {
+        self.batch = batch
         self.asOf = asOf
         self.timeZone = timeZone
         self.observations = observations

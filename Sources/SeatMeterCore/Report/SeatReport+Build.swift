@@ -5,7 +5,7 @@ extension SeatReport {
     /// report.
     package init(_ input: ReportInput) throws(ClassificationRulesError) {
         let classifier = try Classifier(rules: input.rules)
-        self.init(input, history: classifier.history(input.observations))
+        self.init(input, history: classifier.history(input.batch ?? ObservationBatch(input.observations)))
     }
 
     /// Builds the report from a history of the input's messages under the input's rules.

@@ -14,7 +14,7 @@ package struct PeopleQuery: Sendable {
         let rules = try configuration.organization.classificationRules()
         let classifier = try Classifier(rules: rules)
         let ledger = try Ledger(path: configuration.ledgerPath)
-        let observations = try ledger.observations(from: window?.start, to: window?.end)
-        return classifier.classify(observations, window: window)
+        let batch = try ledger.observationBatch(from: window?.start, to: window?.end)
+        return classifier.classify(batch, window: window)
     }
 }

@@ -26,7 +26,7 @@ package struct ReportQuery: Sendable {
             billing: licensingConfiguration.billing == .annual ? .annual : .monthly)
         let range = ReportInput.requiredRange(asOf: asOf, timeZone: timeZone, licenceWindowDays: windowDays)
         let ledger = try Ledger(path: configuration.ledgerPath)
-        let observations = try ledger.observations(from: range.start, to: range.end)
+        let batch = try ledger.observationBatch(from: range.start, to: range.end)
         let counts = try ledger.messageCounts()
         let folders = try ledger.folderStatuses().map { row in
             FolderFreshness(
@@ -38,11 +38,12 @@ package struct ReportQuery: Sendable {
         }
         let poll = configuration.accounts.map { Double($0.pollInterval.components.seconds) }.min() ?? 300
         let input = ReportInput(
-            asOf: asOf, timeZone: timeZone, observations: observations, rules: rules, licensing: licensing,
+            asOf: asOf, timeZone: timeZone, observations: [], rules: rules, licensing: licensing,
             onBehalfThreshold: configuration.organization.onBehalfThreshold,
             dataQuality: DataQualityInput(
                 folders: folders, pollInterval: poll, messagesIngested: counts.messages,
-                messagesWithDefects: counts.withDefects, authAlarms: alarms))
+                messagesWithDefects: counts.withDefects, authAlarms: alarms),
+            batch: batch)
         return try SeatReport(input)
     }
 }
