@@ -52,6 +52,22 @@ struct OAuthTests {
             """
         }
 
+        /// The `smtp:` section for `sink` with OAuth2 client credentials (indented as a top-level key).
+        func smtpYAML(_ sink: SMTPSink, scope: String? = nil) -> String {
+            """
+            smtp:
+              url: \(sink.url)
+              allow_insecure: true
+              username: reporter@example.com
+              auth: oauth2
+              token_url: \(oauth.tokenURL)
+              token_ca_file: \(oauth.caFile)
+              client_id: \(oauth.options.clientID)
+              client_secret_file: client-secret
+            \(scope.map { "  scope: \($0)" } ?? "")
+            """
+        }
+
         func configuration(grant: String = "client_credentials", mechanism: String = "xoauth2") throws
             -> SeatMeterConfiguration
         {
@@ -170,17 +186,7 @@ struct OAuthTests {
     func smtpXOAUTH2() throws {
         let setup = try Setup()
         let sink = try SMTPSink(options: .init(user: "reporter@example.com", introspectionURL: setup.oauth.introspectionURL))
-        let yaml = """
-            smtp:
-              url: \(sink.url)
-              allow_insecure: true
-              username: reporter@example.com
-              auth: oauth2
-              token_url: \(setup.oauth.tokenURL)
-              token_ca_file: \(setup.oauth.caFile)
-              client_id: \(setup.oauth.options.clientID)
-              client_secret_file: client-secret
-            """
+        let yaml = setup.smtpYAML(sink)
         let configuration = try SeatMeterConfiguration.parse(
             yaml: yaml, file: setup.directory.path + "/seatmeter.yaml", environment: [:])
         let smtp = try #require(configuration.smtp)
@@ -243,16 +249,7 @@ struct OAuthTests {
               - name: helpdesk
             \(setup.accountYAML())
             report: { from: seatmeter@example.com, recipients: [admins@example.com] }
-            smtp:
-              url: \(sink.url)
-              allow_insecure: true
-              username: reporter@example.com
-              auth: oauth2
-              token_url: \(setup.oauth.tokenURL)
-              token_ca_file: \(setup.oauth.caFile)
-              client_id: \(setup.oauth.options.clientID)
-              client_secret_file: client-secret
-              scope: smtp
+            \(setup.smtpYAML(sink, scope: "smtp"))
             organization: { internal_domains: [example.com] }
             """
         let configuration = try SeatMeterConfiguration.parse(
