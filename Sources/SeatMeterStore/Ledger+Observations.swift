@@ -205,47 +205,179 @@ extension Ledger {
     }
 
     /// The selected messages in compact form, by id (classification orders them by date); addresses and names
-    /// are numbered by their ledger ids. Read as ``observations(from:to:parallelMinimum:)`` reads: one snapshot,
-    /// a large selection decoded by two threads at once.
+    /// are numbered by their ledger ids. One snapshot: a concurrent sync's batches are seen whole or not at all.
+    ///
+    /// A large selection is cut in two at its middle id and the halves are read at once, on two connections of
+    /// the pool in one snapshot (``alignedBatchRead(_:parallelMinimum:in:betweenSnapshots:)``); when the two
+    /// snapshots cannot be aligned (a commit keeps landing between them, or the ledger is in memory) the halves
+    /// share one connection and take turns on it.
     func observationBatch(from: Date?, to: Date?, parallelMinimum: Int) throws -> ObservationBatch {
+        try observationBatchRead(from: from, to: to, parallelMinimum: parallelMinimum).batch
+    }
+
+    /// ``observationBatch(from:to:parallelMinimum:)``, and whether its halves had a connection each (tests).
+    /// `betweenSnapshots` runs after the first connection opened its snapshot, before the second opens its own.
+    func observationBatchRead(
+        from: Date?, to: Date?, parallelMinimum: Int, betweenSnapshots: @Sendable () -> Void = {}
+    ) throws -> (batch: ObservationBatch, connections: Int) {
         let selection = Selection(from: from, to: to)
-        return try dbWriter.read { db -> ObservationBatch in
-            let addresses = try Self.denseTable(sql: "SELECT id, address FROM address ORDER BY id", in: db)
-            let names = try Self.denseTable(sql: "SELECT id, name FROM name ORDER BY id", in: db)
-            let folders = try Self.folderTable(in: db)
-            let halves = try Self.idHalves(of: selection, parallelMinimum: parallelMinimum, in: db)
-            guard !halves.isEmpty else { return ObservationBatch(addresses: addresses.values, names: names.values) }
-            let statements = try halves.map { try SharedStatement($0.selection.prepare($0.selection.query, in: db)) }
+        if let pool = dbWriter as? DatabasePool {
+            for _ in 0..<Self.alignmentAttempts {
+                if let batch = try Self.alignedBatchRead(
+                    selection, parallelMinimum: parallelMinimum, in: pool, betweenSnapshots: betweenSnapshots)
+                {
+                    return (batch, 2)
+                }
+            }
+        }
+        return (try sharedConnectionBatchRead(selection, parallelMinimum: parallelMinimum), 1)
+    }
+
+    /// Tries to align two snapshots this many times before the halves share one connection.
+    static let alignmentAttempts = 3
+
+    /// What both halves of a batch read need: the interned tables and the id ranges, read in one snapshot.
+    struct BatchReadPlan: Sendable {
+        var addresses: (values: [String], known: [Bool])
+        var names: (values: [String], known: [Bool])
+        var folders: [Int64: FolderLocation]
+        var halves: [Half]
+
+        init(_ selection: Selection, parallelMinimum: Int, in db: Database) throws {
+            addresses = try Ledger.denseTable(sql: "SELECT id, address FROM address ORDER BY id", in: db)
+            names = try Ledger.denseTable(sql: "SELECT id, name FROM name ORDER BY id", in: db)
+            folders = try Ledger.folderTable(in: db)
+            halves = try Ledger.idHalves(of: selection, parallelMinimum: parallelMinimum, in: db)
+        }
+
+        var empty: ObservationBatch { ObservationBatch(addresses: addresses.values, names: names.values) }
+
+        /// Decodes half `index` from `rows`; `step` runs each chunk's SQLite calls (under a lock when the halves
+        /// share a connection). The first half's arrays get room for everything: they become the result's.
+        func decode(
+            half index: Int, rows: RawStatement, step: (() throws -> Int) throws -> Int = { try $0() }
+        ) throws -> ObservationBatch {
+            var decoder = BatchDecoder(addresses: addresses.known, names: names, folders: folders)
+            let room = index == 0 ? halves.reduce(0) { $0 + $1.count } : halves[index].count
+            decoder.batch.reserveCapacity(messages: room, appearances: room * 4)
+            var copied = CopiedRows()
+            // A short chunk is the last: stepping a finished statement again would restart it.
+            var loaded = CopiedRows.chunk
+            while loaded == CopiedRows.chunk {
+                loaded = try step { try copied.load(rows, limit: CopiedRows.chunk) }
+                for row in 0..<loaded { try copied.withRow(row) { try decoder.append($0) } }
+            }
+            return decoder.batch
+        }
+
+        /// The decoded halves as one batch: the first half's arrays (no copy) with the rest appended.
+        func combine(_ parts: [ObservationBatch]) -> ObservationBatch {
+            guard var batch = parts.first else { return empty }
+            batch.addresses = addresses.values
+            batch.names = names.values
+            for part in parts.dropFirst() { batch.append(part) }
+            return batch
+        }
+    }
+
+    /// Reads the two halves of a large selection at once, each on its own pool connection, both in one snapshot;
+    /// nil when a commit landed while the snapshots were being opened (try again).
+    ///
+    /// SQLite (without `SQLITE_ENABLE_SNAPSHOT`) cannot hand one snapshot to two connections, so the second
+    /// proves it opened the same one: it notes its `PRAGMA data_version` before the first connection opens its
+    /// snapshot, and again once its own is open. The value changes when a read finds commits of other connections
+    /// since the connection's previous read; equal values mean no commit landed between the two snapshots.
+    static func alignedBatchRead(
+        _ selection: Selection, parallelMinimum: Int, in pool: DatabasePool, betweenSnapshots: () -> Void = {}
+    ) throws -> ObservationBatch? {
+        let handshake = SnapshotHandshake()
+        let second = Thread {
+            defer { handshake.secondFinished() }
+            do {
+                try pool.unsafeRead { db in
+                    let before = try dataVersion(db)
+                    handshake.secondNotedVersion()
+                    guard let plan = handshake.waitForPlan() else { return }
+                    try db.inTransaction(.deferred) {
+                        let aligned = try dataVersion(db) == before
+                        handshake.publish(aligned: aligned && plan.halves.count == 2)
+                        guard aligned, plan.halves.count == 2 else { return .commit }
+                        let rows = try plan.halves[1].selection.prepare(plan.halves[1].selection.query, in: db)
+                        defer { rows.reset() }
+                        handshake.finishSecond(try plan.decode(half: 1, rows: rows))
+                        return .commit
+                    }
+                }
+            } catch {
+                handshake.failSecond(error)
+            }
+        }
+        second.start()
+        defer { handshake.waitForSecond() }
+        return try pool.unsafeRead { db -> ObservationBatch? in
+            defer { handshake.publish(plan: nil) }
+            guard handshake.waitForSecondVersion() else { return nil }
+            var result: ObservationBatch?
+            try db.inTransaction(.deferred) {
+                let plan: BatchReadPlan
+                do {
+                    plan = try BatchReadPlan(selection, parallelMinimum: parallelMinimum, in: db)
+                } catch {
+                    handshake.publish(plan: nil)
+                    throw error
+                }
+                betweenSnapshots()
+                handshake.publish(plan: plan)
+                // One half (a small selection) needs no second connection: this snapshot is the read.
+                guard plan.halves.count == 2 else {
+                    if let half = plan.halves.first {
+                        let rows = try half.selection.prepare(half.selection.query, in: db)
+                        defer { rows.reset() }
+                        result = plan.combine([try plan.decode(half: 0, rows: rows)])
+                    } else {
+                        result = plan.empty
+                    }
+                    return .commit
+                }
+                guard handshake.waitForAlignment() else { return .commit }
+                let rows = try plan.halves[0].selection.prepare(plan.halves[0].selection.query, in: db)
+                defer { rows.reset() }
+                let first = try plan.decode(half: 0, rows: rows)
+                result = plan.combine([first, try handshake.secondResult()])
+                return .commit
+            }
+            return result
+        }
+    }
+
+    /// `PRAGMA data_version` of a connection (see ``alignedBatchRead(_:parallelMinimum:in:betweenSnapshots:)``).
+    private static func dataVersion(_ db: Database) throws -> Int64 {
+        try Int64.fetchOne(db, sql: "PRAGMA data_version") ?? 0
+    }
+
+    /// Both halves on one connection and in one read transaction: their SQLite calls take turns (each copies a
+    /// chunk of rows out under a lock) and their decoding runs in parallel.
+    private func sharedConnectionBatchRead(_ selection: Selection, parallelMinimum: Int) throws -> ObservationBatch {
+        try dbWriter.read { db -> ObservationBatch in
+            let plan = try BatchReadPlan(selection, parallelMinimum: parallelMinimum, in: db)
+            guard !plan.halves.isEmpty else { return plan.empty }
+            let statements = try plan.halves.map {
+                try SharedStatement($0.selection.prepare($0.selection.query, in: db))
+            }
             defer { for statement in statements { statement.rows.reset() } }
             let connection = Mutex(())
-            let results = ChunkedBatches(count: halves.count)
-            DispatchQueue.concurrentPerform(iterations: halves.count) { index in
-                let half = halves[index]
-                let rows = statements[index].rows
-                var decoder = BatchDecoder(addresses: addresses.known, names: names, folders: folders)
-                // The first half's arrays become the result's: room for everything (at most, every id).
-                let room = index == 0 ? halves.reduce(0) { $0 + $1.count } : half.count
-                decoder.batch.reserveCapacity(messages: room, appearances: room * 4)
-                var copied = CopiedRows()
+            let results = ChunkedBatches(count: plan.halves.count)
+            DispatchQueue.concurrentPerform(iterations: plan.halves.count) { index in
                 do {
-                    // A short chunk is the last: stepping a finished statement again would restart it.
-                    var loaded = CopiedRows.chunk
-                    while loaded == CopiedRows.chunk {
-                        loaded = try connection.withLock { _ in try copied.load(rows, limit: CopiedRows.chunk) }
-                        for row in 0..<loaded { try copied.withRow(row) { try decoder.append($0) } }
+                    let part = try plan.decode(half: index, rows: statements[index].rows) { load in
+                        try connection.withLock { _ in try load() }
                     }
-                    results.finish(index, batch: decoder.batch, error: nil)
+                    results.finish(index, batch: part, error: nil)
                 } catch {
                     results.finish(index, batch: nil, error: error)
                 }
             }
-            // The first half's arrays become the result's (its tables are set now; no copy).
-            var parts = try results.all()
-            var batch = parts.removeFirst()
-            batch.addresses = addresses.values
-            batch.names = names.values
-            for part in parts { batch.append(part) }
-            return batch
+            return plan.combine(try results.all())
         }
     }
 
@@ -720,4 +852,61 @@ private struct BatchDecoder {
             return number
         }
     }
+}
+
+/// The meeting points of ``Ledger/alignedBatchRead(_:parallelMinimum:in:betweenSnapshots:)``'s two threads:
+/// the second connection notes its data version; the first opens its snapshot and publishes the read plan; the
+/// second opens its own and says whether the two are the same; the second's half arrives.
+///
+/// `@unchecked Sendable`: every field is read and written under `condition`.
+private final class SnapshotHandshake: @unchecked Sendable {
+    private let condition = NSCondition()
+    /// True once the second connection noted its version; false when it failed first.
+    private var versionNoted: Bool?
+    /// The first connection's plan; `.some(nil)` when it failed to make one.
+    private var plan: Ledger.BatchReadPlan??
+    private var aligned: Bool?
+    private var second: Result<ObservationBatch, any Error>?
+    private var secondDone = false
+
+    private func update(_ change: () -> Void) {
+        condition.lock()
+        change()
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    private func wait<T>(for value: () -> T?) -> T {
+        condition.lock()
+        defer { condition.unlock() }
+        while true {
+            if let value = value() { return value }
+            condition.wait()
+        }
+    }
+
+    // The second thread.
+    func secondNotedVersion() { update { versionNoted = true } }
+    func waitForPlan() -> Ledger.BatchReadPlan? { wait { plan } }
+    func publish(aligned value: Bool) { update { aligned = value } }
+    func finishSecond(_ batch: ObservationBatch) { update { second = .success(batch) } }
+
+    /// Releases every wait of the first thread.
+    func failSecond(_ error: any Error) {
+        update {
+            versionNoted = versionNoted ?? false
+            aligned = aligned ?? false
+            second = second ?? .failure(error)
+        }
+    }
+
+    func secondFinished() { update { secondDone = true } }
+
+    // The first thread.
+    func waitForSecondVersion() -> Bool { wait { versionNoted } }
+    /// The first plan published stands: a failing first thread publishes none on its way out.
+    func publish(plan value: Ledger.BatchReadPlan?) { update { plan = plan ?? .some(value) } }
+    func waitForAlignment() -> Bool { wait { aligned } }
+    func secondResult() throws -> ObservationBatch { try wait { second }.get() }
+    func waitForSecond() { _ = wait { secondDone ? true : nil } }
 }

@@ -58,13 +58,25 @@ struct LedgerConcurrencyTests {
             var lastSyncCount = 0
             while writing.load(ordering: .sequentiallyConsistent) > 0 {
                 do {
-                    // Every other read is cut in two halves read at once (what large reads do).
-                    let observations = try reader.observations(
-                        from: nil, to: nil, parallelMinimum: readsDone.load(ordering: .relaxed) % 2 == 0 ? 0 : .max)
-                    let inInbox = observations.filter { $0.locations.contains { $0.folder == "INBOX" } }.count
-                    // A batch is all or nothing: readers only ever see whole batches of the sync.
-                    if inInbox % batchSize != 0 || inInbox < lastSyncCount {
-                        errors.withLock { $0.append("reader saw \(inInbox) INBOX messages after \(lastSyncCount)") }
+                    // In turn: observations cut in halves read at once on one connection, in one piece, and the
+                    // compact batch whose halves are read on two connections in one snapshot (what large reads do).
+                    let turn = readsDone.load(ordering: .relaxed) % 3
+                    let locations: [[FolderLocation]]
+                    if turn == 2 {
+                        let read = try reader.observationBatchRead(from: nil, to: nil, parallelMinimum: 0)
+                        locations = (0..<read.batch.count).map { read.batch.locations(of: $0) }
+                    } else {
+                        locations = try reader.observations(
+                            from: nil, to: nil, parallelMinimum: turn == 0 ? 0 : .max
+                        ).map(\.locations)
+                    }
+                    let inInbox = locations.filter { $0.contains { $0.folder == "INBOX" } }.count
+                    let imported = locations.filter { $0.contains { $0.account == "import" } }.count
+                    // A batch is all or nothing: readers only ever see whole batches of the sync and the import.
+                    if inInbox % batchSize != 0 || inInbox < lastSyncCount || imported % batchSize != 0 {
+                        errors.withLock {
+                            $0.append("read \(turn) saw \(inInbox) INBOX, \(imported) imported after \(lastSyncCount)")
+                        }
                     }
                     lastSyncCount = inInbox
                     if let checkpoint = try reader.checkpoint(account: "helpdesk", folder: "INBOX"),
@@ -86,11 +98,40 @@ struct LedgerConcurrencyTests {
         readDone.wait()
 
         #expect(errors.withLock { $0 } == [])
-        #expect(readsDone.load(ordering: .relaxed) > 0)
         let total = batches * batchSize + batchSize / 2
+        #expect(readsDone.load(ordering: .relaxed) > 0)
+        // With no writer, the two halves of a read always get a connection each.
+        let quiet = try reader.observationBatchRead(from: nil, to: nil, parallelMinimum: 0)
+        #expect(quiet.connections == 2)
+        #expect(quiet.batch.count == total)
         #expect(try reader.messageCount() == total)
         #expect(try writer.checkpoint(account: "helpdesk", folder: "INBOX")?.lastUID == UInt32(batches * batchSize))
         #expect(try reader.stats().locations == 2 * batches * batchSize)
         #expect(try reader.strings(sql: "PRAGMA foreign_key_check") == [])
+    }
+
+    /// A commit landing between the two connections' snapshots is noticed: the read is not split across two
+    /// states of the ledger but retried, and after three tries done on one connection.
+    @Test func aCommitBetweenTheTwoSnapshotsSendsTheReadToOneConnection() throws {
+        let directory = try Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("ledger.sqlite").path
+        let writer = try Ledger(path: path)
+        try writer.ingest(Fixtures.batch(0..<100))
+        let reader = try Ledger(readOnlyPath: path)
+        let commits = Atomic<Int>(0)
+        let read = try reader.observationBatchRead(from: nil, to: nil, parallelMinimum: 0) {
+            // Between the first connection's snapshot and the second's: another process's sync commits.
+            let next = 100 + 10 * commits.add(1, ordering: .relaxed).oldValue
+            try? writer.ingest(Fixtures.batch(next..<(next + 10)))
+        }
+        #expect(commits.load(ordering: .relaxed) == Ledger.alignmentAttempts)
+        #expect(read.connections == 1)
+        #expect(read.batch.count == 100 + 10 * Ledger.alignmentAttempts)
+
+        let calm = try reader.observationBatchRead(from: nil, to: nil, parallelMinimum: 0) {}
+        #expect(calm.connections == 2)
+        #expect(calm.batch.count == 100 + 10 * Ledger.alignmentAttempts)
+        #expect(calm.batch.observations.map(\.key) == read.batch.observations.map(\.key))
     }
 }
