@@ -133,6 +133,11 @@ package struct Daemon: Sendable {
                 "report.schedule": "\(settings.schedule)", "report.timezone": "\(settings.timeZone.identifier)",
                 "systemd.notify": "\(notifier.isEnabled)",
             ])
+        for warning in ConfigurationAudit.permissionWarnings(settings.configuration) {
+            logger.warning(
+                "secret file readable by group or others",
+                metadata: ["key": "\(warning.keyPath)", "problem": "\(warning.message)"])
+        }
         let group = makeServiceGroup(services: buildServices(hangups: hangups))
         try await group.run()
         logger.notice("seatmeter stopped")
