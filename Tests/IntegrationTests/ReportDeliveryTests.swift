@@ -169,4 +169,28 @@ struct ReportDeliveryTests {
         #expect(after.dataQuality.rejectedRecipients == nil)
         #expect(!after.warnings.contains { $0.hasPrefix("Report delivery failed") })
     }
+
+    /// A failure is dropped once any later report is delivered, even another period's; later failures count again.
+    @Test func onlyFailuresAfterTheLastSuccessAreReported() throws {
+        let ledger = try Ledger(path: try TemporaryDirectory(prefix: "seatmeter-ledger").path + "/l.sqlite")
+        let week: TimeInterval = 7 * 86_400
+        let start = Date(timeIntervalSince1970: 1_700_000_000)
+        func attempt(_ index: Int, at hours: Double) throws -> Date {
+            let periodStart = start.addingTimeInterval(Double(index) * week)
+            try ledger.recordDeliveryAttempt(
+                periodStart: periodStart, periodEnd: periodStart.addingTimeInterval(week), formats: ["text"],
+                recipients: ["a@example.com"], messageIDHeader: "<\(index)@example.com>",
+                at: start.addingTimeInterval(hours * 3600))
+            return periodStart
+        }
+        try ledger.markDeliveryFailed(periodStart: try attempt(0, at: 1), error: "down")
+        #expect(try ledger.failedDeliveriesSinceLastSuccess().map(\.error) == ["down"])
+        try ledger.markDelivered(
+            periodStart: try attempt(1, at: 2), sentAt: start.addingTimeInterval(2 * 3600),
+            rejectedRecipients: ["x@example.com"])
+        #expect(try ledger.failedDeliveriesSinceLastSuccess().isEmpty)
+        #expect(try ledger.lastDelivery()?.rejectedRecipients == ["x@example.com"])
+        try ledger.markDeliveryFailed(periodStart: try attempt(2, at: 3), error: "refused")
+        #expect(try ledger.failedDeliveriesSinceLastSuccess().map(\.error) == ["refused"])
+    }
 }
