@@ -51,9 +51,9 @@ fuzz: deps-build
 	scripts/fuzz.sh $(FUZZ_SECONDS)
 
 install: release
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)/etc/systemd/system $(DESTDIR)/etc/seatmeter
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)/etc/seatmeter
 	install -m 0755 .build/release/seatmeter $(DESTDIR)$(PREFIX)/bin/seatmeter
-	install -m 0644 systemd/seatmeter.service $(DESTDIR)/etc/systemd/system/seatmeter.service
+	scripts/install-unit.sh "$(PREFIX)" "$(DESTDIR)"
 	test -e $(DESTDIR)/etc/seatmeter/seatmeter.yaml || install -m 0644 config/seatmeter.example.yaml $(DESTDIR)/etc/seatmeter/seatmeter.yaml
 
 clean:

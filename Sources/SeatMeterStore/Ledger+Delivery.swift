@@ -76,18 +76,48 @@ extension Ledger {
         }
     }
 
-    private static func deliveryRecord(periodStart: Date, in db: Database) throws -> DeliveryRecord? {
-        guard
-            let row = try Row.fetchOne(
-                db,
-                sql: """
-                    SELECT periodStart, periodEnd, formats, recipients, status, attempts, firstAttemptAt,
-                        lastAttemptAt, messageIDHeader, sentAt, rejectedRecipients, error
-                    FROM delivery WHERE periodStart = ?
+    /// Failed deliveries whose last attempt came after the last successful delivery, oldest first: the reports
+    /// that did not reach their readers, which the next report warns about.
+    package func failedDeliveriesSinceLastSuccess() throws -> [DeliveryRecord] {
+        try dbWriter.read { db in
+            try Self.deliveryRecords(
+                where: """
+                    status = 'failed' AND lastAttemptAt >
+                        COALESCE((SELECT MAX(sentAt) FROM delivery WHERE status = 'delivered'), -1e300)
+                    ORDER BY lastAttemptAt, periodStart
                     """,
-                arguments: [try periodKey(periodStart)]
-            )
-        else { return nil }
+                in: db)
+        }
+    }
+
+    /// The record of the most recent successful delivery, or nil when no report was delivered yet.
+    package func lastDelivery() throws -> DeliveryRecord? {
+        try dbWriter.read { db in
+            try Self.deliveryRecords(where: "status = 'delivered' ORDER BY sentAt DESC, periodStart DESC LIMIT 1", in: db)
+                .first
+        }
+    }
+
+    private static func deliveryRecord(periodStart: Date, in db: Database) throws -> DeliveryRecord? {
+        try deliveryRecords(where: "periodStart = ?", arguments: [try periodKey(periodStart)], in: db).first
+    }
+
+    private static func deliveryRecords(
+        where condition: String, arguments: StatementArguments = [], in db: Database
+    ) throws -> [DeliveryRecord] {
+        let rows = try Row.fetchAll(
+            db,
+            sql: """
+                SELECT periodStart, periodEnd, formats, recipients, status, attempts, firstAttemptAt,
+                    lastAttemptAt, messageIDHeader, sentAt, rejectedRecipients, error
+                FROM delivery WHERE \(condition)
+                """,
+            arguments: arguments
+        )
+        return try rows.map(deliveryRecord(row:))
+    }
+
+    private static func deliveryRecord(row: Row) throws -> DeliveryRecord {
         let status: String = row[4]
         guard let deliveryStatus = DeliveryStatus(rawValue: status) else {
             throw DatabaseError(message: "unknown delivery status \(status)")

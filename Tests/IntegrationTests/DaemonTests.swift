@@ -29,12 +29,15 @@ struct DaemonTests {
             try write(poll: "1s")
         }
 
-        func yaml(poll: String, schedule: String = "mon 07:00", smtpURL: String? = nil) -> String {
+        /// `smtpKeys`: more keys of the `smtp:` mapping, e.g. `, username: u, password_file: f`.
+        func yaml(poll: String, schedule: String = "mon 07:00", smtpURL: String? = nil, smtpKeys: String = "")
+            -> String
+        {
             let delivery = smtpURL.map {
                 """
                   from: seatmeter@example.com
                   recipients: [admins@example.com]
-                smtp: { url: "\($0)", allow_insecure: true }
+                smtp: { url: "\($0)", allow_insecure: true\(smtpKeys) }
                 """
             } ?? ""
             return """
@@ -57,8 +60,10 @@ struct DaemonTests {
             """
         }
 
-        func write(poll: String, schedule: String = "mon 07:00", smtpURL: String? = nil) throws {
-            try yaml(poll: poll, schedule: schedule, smtpURL: smtpURL)
+        func write(poll: String, schedule: String = "mon 07:00", smtpURL: String? = nil, smtpKeys: String = "")
+            throws
+        {
+            try yaml(poll: poll, schedule: schedule, smtpURL: smtpURL, smtpKeys: smtpKeys)
                 .write(toFile: configPath, atomically: true, encoding: .utf8)
         }
 
@@ -125,6 +130,15 @@ struct DaemonTests {
         try server.deliver(Array(inbox.prefix(firstPart)), folder: "INBOX")
         try server.deliver(sent, folder: "Sent")
         let setup = try Setup(server: server, organization: mailbox.organizationYAML)
+        // The report ("daily 00:00" is due at start) goes through an SMTP server with AUTH (plain on loopback,
+        // allow_insecure); the password file is readable by others, which the daemon warns about.
+        let smtpPassword = "smtp-Secret-4711"
+        let sink = try SMTPSink(options: .init(user: "seatmeter", password: smtpPassword))
+        try smtpPassword.write(toFile: setup.directory.path + "/smtp-password", atomically: true, encoding: .utf8)
+        chmod(setup.directory.path + "/smtp-password", 0o644)
+        try setup.write(
+            poll: "1s", schedule: "daily 00:00", smtpURL: sink.url,
+            smtpKeys: ", username: seatmeter, password_file: smtp-password")
         let notify = try NotifySocket()
         let daemon = try setup.start(notify: notify, watchdog: true)
         defer { daemon.stop() }
@@ -144,6 +158,10 @@ struct DaemonTests {
         let ingested = try await Self.waitFor(.seconds(15)) { setup.messageCount() == mailbox.truth.distinct_messages }
         #expect(
             ingested, "ledger has \(setup.messageCount() ?? -1) of \(mailbox.truth.distinct_messages)\n\(daemon.log)")
+
+        // The report went out, logged in with the SMTP password.
+        #expect(try await Self.waitFor(.seconds(30)) { (try? sink.messages().count) == 1 }, "\(daemon.log)")
+        #expect(try sink.messages().first?.envelope.authLogin == "seatmeter")
 
         // CLI reads while the daemon keeps writing.
         let seatmeter = try PackageRoot.product("seatmeter")
@@ -202,6 +220,11 @@ struct DaemonTests {
         #expect(lines.contains { $0.hasPrefix("<5>notice seatmeter started") })
         #expect(lines.contains { $0.hasPrefix("<6>info sync cycle finished") && $0.contains("account=helpdesk") })
         #expect(!log.contains(server.password), "the IMAP password is in the log")
+        #expect(!log.contains(smtpPassword), "the SMTP password is in the log")
+        let permissionWarning = lines.first { $0.contains("secret file readable by group or others") }
+        #expect(permissionWarning?.hasPrefix("<4>warning") == true, "\(log)")
+        #expect(permissionWarning?.contains("key=smtp.password_file") == true, "\(permissionWarning ?? "")")
+        #expect(lines.filter { $0.contains("readable by group or others") }.count == 1, "only the SMTP file is 0644")
         let subjects = Set(Self.subjects(inbox) + Self.subjects(sent)).filter { $0.count >= 8 }
         #expect(subjects.count > 50, "the generated mail should have subjects to look for")
         let leaked = subjects.filter { log.contains($0) }

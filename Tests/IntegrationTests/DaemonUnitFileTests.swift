@@ -62,4 +62,45 @@ struct DaemonUnitFileTests {
         let timeout = try #require(try Self.values("TimeoutStopSec").first.flatMap { Int($0) })
         #expect(timeout > 10)
     }
+
+    /// `make install PREFIX=... DESTDIR=...` installs the unit through `scripts/install-unit.sh` (run here as the
+    /// Makefile runs it: `make install` builds a release binary first, too slow for a test): ExecStart= names the
+    /// binary under PREFIX, Documentation= a README that is installed there, and the result still verifies.
+    @Test func installUnitFollowsThePrefix() throws {
+        let analyzer = try Self.analyzer()
+        let prefix = try TemporaryDirectory(prefix: "seatmeter-prefix")
+        let destdir = try TemporaryDirectory(prefix: "seatmeter-destdir")
+        try FileManager.default.createDirectory(atPath: prefix.path + "/bin", withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(
+            atPath: prefix.path + "/bin/seatmeter", withDestinationPath: try PackageRoot.product("seatmeter"))
+        let script = PackageRoot.path + "/scripts/install-unit.sh"
+        let makefile = try String(contentsOfFile: PackageRoot.path + "/Makefile", encoding: .utf8)
+        #expect(makefile.contains("\tscripts/install-unit.sh \"$(PREFIX)\" \"$(DESTDIR)\"\n"), "make install calls it")
+
+        let installed = try TestTools.run(script, [prefix.path, destdir.path], check: false)
+        #expect(installed.status == 0, "\(installed.standardError)")
+        let unitPath = destdir.path + "/etc/systemd/system/seatmeter.service"
+        let unit = try String(contentsOfFile: unitPath, encoding: .utf8)
+        let lines = unit.split(separator: "\n").map(String.init)
+        #expect(lines.contains("ExecStart=\(prefix.path)/bin/seatmeter run --config /etc/seatmeter/seatmeter.yaml"))
+        let documentation = try #require(lines.first { $0.hasPrefix("Documentation=file://") })
+        let readme = String(documentation.dropFirst("Documentation=file://".count))
+        #expect(readme == prefix.path + "/share/doc/seatmeter/README.md")
+        #expect(FileManager.default.fileExists(atPath: destdir.path + readme), "the README is installed")
+        // Nothing else changed.
+        let original = try Self.unit().split(separator: "\n").map(String.init)
+        #expect(original.count == lines.count)
+        #expect(zip(original, lines).filter { $0 != $1 }.count == 2)
+        let verify = try TestTools.run(analyzer, ["verify", "--man=no", unitPath], check: false)
+        #expect(verify.status == 0 && verify.standardError.isEmpty, "\(verify.standardError)")
+
+        // The default prefix installs the unit as it is in the repository.
+        let defaultDestdir = try TemporaryDirectory(prefix: "seatmeter-destdir")
+        let plain = try TestTools.run(script, ["/usr/local", defaultDestdir.path], check: false)
+        #expect(plain.status == 0, "\(plain.standardError)")
+        #expect(
+            try String(contentsOfFile: defaultDestdir.path + "/etc/systemd/system/seatmeter.service", encoding: .utf8)
+                == Self.unit())
+        #expect(FileManager.default.fileExists(atPath: defaultDestdir.path + "/usr/local/share/doc/seatmeter/README.md"))
+    }
 }

@@ -128,5 +128,69 @@ struct ReportDeliveryTests {
         }
         #expect(rejected == ["rejected-admin@example.com"])
         #expect(try sink.messages().first?.envelope.rcptTos == ["admins@example.com"])
+
+        // The next report says who did not get the last one.
+        let next = try ReportQuery(configuration: delivery.configuration).build(asOf: Self.asOf)
+        #expect(next.dataQuality.rejectedRecipients?.addresses == ["rejected-admin@example.com"])
+        #expect(next.warnings.contains { $0.hasPrefix("Report recipients rejected") && $0.contains("rejected-admin@") })
+    }
+
+    /// A failed delivery is a warning in the data quality of every report built until a delivery succeeds.
+    @Test func aFailedDeliveryIsInTheNextReportUntilOneSucceeds() throws {
+        let setup = try Setup()
+        let closedPort = try TestPorts.pickFree()
+        let down = ReportDelivery(
+            configuration: try setup.configuration(smtpURL: "smtp://127.0.0.1:\(closedPort)"), logger: Self.quiet)
+        let before = try ReportQuery(configuration: down.configuration).build(asOf: Self.asOf)
+        #expect(before.dataQuality.deliveryFailures.isEmpty)
+        #expect(throws: ReportDeliveryError.self) { try down.deliverIfDue(asOf: Self.asOf) }
+
+        let next = try ReportQuery(configuration: down.configuration).build(asOf: Self.asOf)
+        let failure = try #require(next.dataQuality.deliveryFailures.first)
+        #expect(next.dataQuality.deliveryFailures.count == 1)
+        #expect(failure.periodStart == next.period.start)
+        #expect(failure.attempts == 1)
+        #expect(!failure.error.isEmpty)
+        let warning = try #require(next.warnings.first { $0.hasPrefix("Report delivery failed") })
+        #expect(warning.contains(next.period.label) && warning.contains(failure.error), "\(warning)")
+        let json = ReportRendering.render(next, as: .json)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
+        let quality = try #require(object["data_quality"] as? [String: Any])
+        #expect((quality["delivery_failures"] as? [[String: Any]])?.count == 1)
+
+        let sink = try SMTPSink()
+        let up = ReportDelivery(configuration: try setup.configuration(smtpURL: sink.url), logger: Self.quiet)
+        guard case .delivered = try up.deliverIfDue(asOf: Self.asOf) else {
+            Issue.record("expected a delivery once SMTP is back")
+            return
+        }
+        let after = try ReportQuery(configuration: up.configuration).build(asOf: Self.asOf)
+        #expect(after.dataQuality.deliveryFailures.isEmpty)
+        #expect(after.dataQuality.rejectedRecipients == nil)
+        #expect(!after.warnings.contains { $0.hasPrefix("Report delivery failed") })
+    }
+
+    /// A failure is dropped once any later report is delivered, even another period's; later failures count again.
+    @Test func onlyFailuresAfterTheLastSuccessAreReported() throws {
+        let ledger = try Ledger(path: try TemporaryDirectory(prefix: "seatmeter-ledger").path + "/l.sqlite")
+        let week: TimeInterval = 7 * 86_400
+        let start = Date(timeIntervalSince1970: 1_700_000_000)
+        func attempt(_ index: Int, at hours: Double) throws -> Date {
+            let periodStart = start.addingTimeInterval(Double(index) * week)
+            try ledger.recordDeliveryAttempt(
+                periodStart: periodStart, periodEnd: periodStart.addingTimeInterval(week), formats: ["text"],
+                recipients: ["a@example.com"], messageIDHeader: "<\(index)@example.com>",
+                at: start.addingTimeInterval(hours * 3600))
+            return periodStart
+        }
+        try ledger.markDeliveryFailed(periodStart: try attempt(0, at: 1), error: "down")
+        #expect(try ledger.failedDeliveriesSinceLastSuccess().map(\.error) == ["down"])
+        try ledger.markDelivered(
+            periodStart: try attempt(1, at: 2), sentAt: start.addingTimeInterval(2 * 3600),
+            rejectedRecipients: ["x@example.com"])
+        #expect(try ledger.failedDeliveriesSinceLastSuccess().isEmpty)
+        #expect(try ledger.lastDelivery()?.rejectedRecipients == ["x@example.com"])
+        try ledger.markDeliveryFailed(periodStart: try attempt(2, at: 3), error: "refused")
+        #expect(try ledger.failedDeliveriesSinceLastSuccess().map(\.error) == ["refused"])
     }
 }

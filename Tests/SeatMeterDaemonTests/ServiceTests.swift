@@ -107,6 +107,28 @@ import Testing
         #expect(logs.lines.contains { $0.hasPrefix("warning the ledger path changed") })
     }
 
+    @Test func aReloadWarnsAboutSecretsReadableByOthers() throws {
+        let file = try ConfigFile()
+        try file.write(ServiceFixtures.yaml(accounts: ["helpdesk"]))
+        let settings = try DaemonSettings.load(path: file.path, environment: [:])
+        let holder = ConfigurationHolder(settings: settings, path: file.path, environment: [:], logLevelOverride: nil)
+        try "pw".write(toFile: file.directory.path + "/smtp-password", atomically: true, encoding: .utf8)
+        chmod(file.directory.path + "/smtp-password", 0o640)
+        try file.write(
+            ServiceFixtures.yaml(accounts: ["helpdesk"])
+                + "smtp: { url: \"smtp://127.0.0.1:1\", allow_insecure: true, username: u, password_file: smtp-password }\n")
+        let logs = RecordedLogs()
+        #expect(holder.reload(logger: logs.logger) == .applied(generation: 1))
+        let warning = logs.lines.first { $0.hasPrefix("warning secret file readable by group or others") }
+        #expect(warning?.contains("key=smtp.password_file") == true, "\(logs.lines)")
+        #expect(warning?.contains("mode 640") == true, "\(logs.lines)")
+
+        chmod(file.directory.path + "/smtp-password", 0o600)
+        let quiet = RecordedLogs()
+        #expect(holder.reload(logger: quiet.logger) == .applied(generation: 2))
+        #expect(!quiet.lines.contains { $0.contains("readable by group or others") }, "\(quiet.lines)")
+    }
+
     @Test func logLevelOverrideSurvivesAReload() throws {
         let file = try ConfigFile()
         try file.write(ServiceFixtures.yaml(accounts: ["helpdesk"]) + "log_level: warning\n")

@@ -87,6 +87,40 @@ package struct AuthAlarm: Sendable, Hashable {
     }
 }
 
+/// A weekly report that could not be mailed and has not been followed by a successful delivery since.
+package struct DeliveryFailure: Sendable, Hashable {
+    /// The undelivered report's period.
+    package var periodStart: Date
+    package var periodEnd: Date
+    /// When the last attempt failed.
+    package var lastAttempt: Date
+    package var attempts: Int
+    /// The SMTP (or credential) error of the last attempt; never a secret.
+    package var error: String
+
+    package init(periodStart: Date, periodEnd: Date, lastAttempt: Date, attempts: Int, error: String) {
+        self.periodStart = periodStart
+        self.periodEnd = periodEnd
+        self.lastAttempt = lastAttempt
+        self.attempts = attempts
+        self.error = error
+    }
+}
+
+/// Recipients the SMTP server refused when the last report was delivered to the others.
+package struct RejectedRecipients: Sendable, Hashable {
+    /// The delivered report's period.
+    package var periodStart: Date
+    package var sentAt: Date
+    package var addresses: [String]
+
+    package init(periodStart: Date, sentAt: Date, addresses: [String]) {
+        self.periodStart = periodStart
+        self.sentAt = sentAt
+        self.addresses = addresses
+    }
+}
+
 /// What the ledger knows about its own health.
 package struct DataQualityInput: Sendable, Hashable {
     package var folders: [FolderFreshness]
@@ -98,11 +132,18 @@ package struct DataQualityInput: Sendable, Hashable {
     package var messagesWithDefects: Int
     /// Open authentication incidents: warned about first.
     package var authAlarms: [AuthAlarm]
+    /// Report deliveries that failed since the last successful one, oldest first.
+    package var deliveryFailures: [DeliveryFailure]
+    /// The last successful delivery's refused recipients, when it had any.
+    package var rejectedRecipients: RejectedRecipients?
 
     package init(
         folders: [FolderFreshness] = [], pollInterval: TimeInterval = 0, messagesIngested: Int = 0,
-        messagesWithDefects: Int = 0, authAlarms: [AuthAlarm] = []
+        messagesWithDefects: Int = 0, authAlarms: [AuthAlarm] = [], deliveryFailures: [DeliveryFailure] = [],
+        rejectedRecipients: RejectedRecipients? = nil
     ) {
+        self.deliveryFailures = deliveryFailures
+        self.rejectedRecipients = rejectedRecipients
         self.folders = folders
         self.pollInterval = pollInterval
         self.messagesIngested = messagesIngested

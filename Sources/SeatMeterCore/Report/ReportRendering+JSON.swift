@@ -216,6 +216,27 @@ extension ReportRendering {
                                 ])
                             })
                     ),
+                    (
+                        "delivery_failures",
+                        .array(
+                            quality.deliveryFailures.map { failure in
+                                .object([
+                                    ("period_start", date(failure.periodStart)),
+                                    ("period_end", date(failure.periodEnd)),
+                                    ("last_attempt", date(failure.lastAttempt)), ("attempts", .int(failure.attempts)),
+                                    ("error", .string(failure.error)),
+                                ])
+                            })
+                    ),
+                    (
+                        "rejected_recipients",
+                        quality.rejectedRecipients.map { rejected in
+                            .object([
+                                ("period_start", date(rejected.periodStart)), ("sent_at", date(rejected.sentAt)),
+                                ("addresses", .array(rejected.addresses.map { .string($0) })),
+                            ])
+                        } ?? .null
+                    ),
                 ])
             ),
             ("people", .array(report.people.map { person(json: $0, format: format) })),

@@ -291,7 +291,9 @@ extension SeatReport {
             messagesWithDefects: input.dataQuality.messagesWithDefects,
             messagesInLicenceWindow: current.messagesConsidered, undatedMessages: current.undatedMessagesSkipped,
             excludedByReason: excluded, firstMessage: history.dateRange?.lowerBound,
-            lastMessage: history.dateRange?.upperBound, authAlarms: input.dataQuality.authAlarms)
+            lastMessage: history.dateRange?.upperBound, authAlarms: input.dataQuality.authAlarms,
+            deliveryFailures: input.dataQuality.deliveryFailures,
+            rejectedRecipients: input.dataQuality.rejectedRecipients)
     }
 
     static func syncWarnings(_ quality: DataQuality, asOf: Date, timeZone: TimeZone) -> [String] {
@@ -301,6 +303,7 @@ extension SeatReport {
             "Authentication alarm since \(format.minute(alarm.since)): \(alarm.message). Until the credential is "
                 + "renewed no mail is read for it and its counts go stale (see the README, \"OAuth2 mailboxes\")."
         }
+        warnings += deliveryWarnings(quality, calendar: ReportCalendar(timeZone: timeZone))
         for folder in quality.folders {
             let name = "\(folder.account)/\(folder.folder)"
             if folder.stale {
@@ -318,6 +321,23 @@ extension SeatReport {
             if let error = folder.lastError, !error.isEmpty {
                 warnings.append("Sync error: \(name): \(error)")
             }
+        }
+        return warnings
+    }
+
+    /// Reports that did not reach their readers: failed deliveries not followed by a successful one, and the
+    /// recipients refused by the last delivery.
+    static func deliveryWarnings(_ quality: DataQuality, calendar: ReportCalendar) -> [String] {
+        let format = ReportFormatting(timeZone: calendar.timeZone)
+        var warnings = quality.deliveryFailures.map { failure in
+            "Report delivery failed: the report for \(calendar.isoWeek(failure.periodStart)) was not sent (last attempt "
+                + "\(format.minute(failure.lastAttempt)), \(failure.attempts) attempt"
+                + "\(failure.attempts == 1 ? "" : "s")): \(failure.error)"
+        }
+        if let rejected = quality.rejectedRecipients, !rejected.addresses.isEmpty {
+            warnings.append(
+                "Report recipients rejected: the report for \(calendar.isoWeek(rejected.periodStart)) sent \(format.minute(rejected.sentAt)) did not reach "
+                    + "\(rejected.addresses.joined(separator: ", ")) (refused by the SMTP server).")
         }
         return warnings
     }

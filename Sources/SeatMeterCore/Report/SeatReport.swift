@@ -343,13 +343,20 @@ package struct DataQuality: Sendable, Hashable {
     package var lastMessage: Date?
     /// Open authentication incidents (OAuth2 tokens refused): mail of those accounts is not being read.
     package var authAlarms: [AuthAlarm]
+    /// Report deliveries that failed since the last successful one, oldest first.
+    package var deliveryFailures: [DeliveryFailure]
+    /// The last successful delivery's refused recipients, when it had any.
+    package var rejectedRecipients: RejectedRecipients?
 
     package init(
         folders: [FolderStatus], staleAfter: TimeInterval, messagesIngested: Int, messagesWithDefects: Int,
         messagesInLicenceWindow: Int, undatedMessages: Int, excludedByReason: [ExcludedCount], firstMessage: Date?,
-        lastMessage: Date?, authAlarms: [AuthAlarm] = []
+        lastMessage: Date?, authAlarms: [AuthAlarm] = [], deliveryFailures: [DeliveryFailure] = [],
+        rejectedRecipients: RejectedRecipients? = nil
     ) {
         self.authAlarms = authAlarms
+        self.deliveryFailures = deliveryFailures
+        self.rejectedRecipients = rejectedRecipients
         self.folders = folders
         self.staleAfter = staleAfter
         self.messagesIngested = messagesIngested

@@ -13,6 +13,9 @@ package struct SeatMeterConfiguration: Sendable {
     package var smtp: SMTPConfiguration?
     /// `log_level`: trace, debug, info, notice, warning, error, critical.
     package var logLevel: String
+    /// Secret files named relatively while `$CREDENTIALS_DIRECTORY` was unset, so resolved against the
+    /// configuration's directory (under systemd they would have been credentials): named in check-config's errors.
+    package var relativeSecretFiles: Set<String> = []
 
     package var directory: String { (file as NSString).deletingLastPathComponent }
 }
@@ -194,7 +197,7 @@ extension SeatMeterConfiguration {
         try root.rejectUnknownKeys()
         return SeatMeterConfiguration(
             file: file, ledgerPath: ledger, accounts: accounts, organization: organization, licensing: licensing,
-            report: report, smtp: smtp, logLevel: logLevel)
+            report: report, smtp: smtp, logLevel: logLevel, relativeSecretFiles: paths.relativeSecrets)
     }
 
     private static func parseAccount(_ reader: inout YAMLReader, paths: PathResolver) throws(ConfigurationError)
@@ -396,10 +399,18 @@ extension SeatMeterConfiguration {
 }
 
 /// Resolves relative paths in the configuration.
-struct PathResolver {
-    var directory: String
-    var credentialsDirectory: String?
-    var stateDirectory: String?
+final class PathResolver {
+    let directory: String
+    let credentialsDirectory: String?
+    let stateDirectory: String?
+    /// Secret files resolved against ``directory`` because `$CREDENTIALS_DIRECTORY` was unset.
+    private(set) var relativeSecrets: Set<String> = []
+
+    init(directory: String, credentialsDirectory: String?, stateDirectory: String?) {
+        self.directory = directory
+        self.credentialsDirectory = credentialsDirectory
+        self.stateDirectory = stateDirectory
+    }
 
     func file(_ path: String) -> String {
         path.hasPrefix("/") ? path : (directory as NSString).appendingPathComponent(path)
@@ -411,7 +422,9 @@ struct PathResolver {
         if let credentialsDirectory, !credentialsDirectory.isEmpty {
             return (credentialsDirectory as NSString).appendingPathComponent(path)
         }
-        return file(path)
+        let resolved = file(path)
+        relativeSecrets.insert(resolved)
+        return resolved
     }
 
     /// Files SeatMeter writes (a rotated refresh token): relative names resolve against `$STATE_DIRECTORY` when

@@ -36,13 +36,26 @@ package struct ReportQuery: Sendable {
         let alarms = try ledger.authAlarms().filter(\.isOpen).map {
             AuthAlarm(subject: $0.subject, since: $0.openedAt, message: $0.message)
         }
+        let deliveryFailures = try ledger.failedDeliveriesSinceLastSuccess().map {
+            DeliveryFailure(
+                periodStart: $0.periodStart, periodEnd: $0.periodEnd, lastAttempt: $0.lastAttemptAt,
+                attempts: $0.attempts, error: $0.error ?? "unknown error")
+        }
+        let rejected = try ledger.lastDelivery().flatMap { last in
+            last.rejectedRecipients.isEmpty
+                ? nil
+                : RejectedRecipients(
+                    periodStart: last.periodStart, sentAt: last.sentAt ?? last.lastAttemptAt,
+                    addresses: last.rejectedRecipients)
+        }
         let poll = configuration.accounts.map { Double($0.pollInterval.components.seconds) }.min() ?? 300
         let input = ReportInput(
             asOf: asOf, timeZone: timeZone, observations: [], rules: rules, licensing: licensing,
             onBehalfThreshold: configuration.organization.onBehalfThreshold,
             dataQuality: DataQualityInput(
                 folders: folders, pollInterval: poll, messagesIngested: counts.messages,
-                messagesWithDefects: counts.withDefects, authAlarms: alarms),
+                messagesWithDefects: counts.withDefects, authAlarms: alarms,
+                deliveryFailures: deliveryFailures, rejectedRecipients: rejected),
             batch: batch)
         return try SeatReport(input)
     }

@@ -86,6 +86,7 @@ package final class ConfigurationHolder: Sendable {
                 "the ledger path changed; it takes effect after a restart",
                 metadata: ["ledger": "\(oldLedger)", "ledger.new": "\(loaded.configuration.ledgerPath)"])
         }
+        ConfigurationAudit.logPermissionWarnings(loaded.configuration, logger: logger)
         logger.notice(
             "configuration reloaded",
             metadata: [

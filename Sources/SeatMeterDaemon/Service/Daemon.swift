@@ -133,9 +133,21 @@ package struct Daemon: Sendable {
                 "report.schedule": "\(settings.schedule)", "report.timezone": "\(settings.timeZone.identifier)",
                 "systemd.notify": "\(notifier.isEnabled)",
             ])
+        ConfigurationAudit.logPermissionWarnings(settings.configuration, logger: logger)
         let group = makeServiceGroup(services: buildServices(hangups: hangups))
         try await group.run()
         logger.notice("seatmeter stopped")
+    }
+}
+
+extension ConfigurationAudit {
+    /// Logs a warning per secret file readable by group or others, naming its key (at start and on reload).
+    static func logPermissionWarnings(_ configuration: SeatMeterConfiguration, logger: Logger) {
+        for warning in permissionWarnings(configuration) {
+            logger.warning(
+                "secret file readable by group or others",
+                metadata: ["key": "\(warning.keyPath)", "problem": "\(warning.message)"])
+        }
     }
 }
 

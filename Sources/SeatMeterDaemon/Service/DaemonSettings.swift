@@ -19,25 +19,36 @@ package struct DaemonSettings: Sendable {
         configuration: SeatMeterConfiguration, logLevelOverride: Logger.Level? = nil,
         systemTimeZone: TimeZone = .current
     ) throws(ConfigurationError) {
-        if configuration.accounts.isEmpty {
-            throw ConfigurationError(keyPath: "accounts", message: "no account to read: add at least one")
-        }
-        for (index, account) in configuration.accounts.enumerated() where account.pollInterval < .seconds(1) {
-            throw ConfigurationError(
-                keyPath: "accounts[\(index)].poll_interval", message: "must be at least 1s")
-        }
+        if let first = Self.problems(configuration).first { throw first }
         schedule = try ReportSchedule(parsing: configuration.report.schedule)
-        if let zone = configuration.report.timezone {
-            guard let timeZone = TimeZone(identifier: zone) else {
-                throw ConfigurationError(keyPath: "report.timezone", message: "unknown time zone \"\(zone)\"")
-            }
-            self.timeZone = timeZone
-        } else {
-            timeZone = systemTimeZone
-        }
-        _ = try configuration.organization.classificationRules()
+        timeZone = configuration.report.timezone.flatMap(TimeZone.init(identifier:)) ?? systemTimeZone
         logLevel = logLevelOverride ?? Logger.Level(rawValue: configuration.logLevel) ?? .info
         self.configuration = configuration
+    }
+
+    /// Every problem ``init(configuration:logLevelOverride:systemTimeZone:)`` would throw the first of, in order.
+    package static func problems(_ configuration: SeatMeterConfiguration) -> [ConfigurationError] {
+        var problems: [ConfigurationError] = []
+        if configuration.accounts.isEmpty {
+            problems.append(ConfigurationError(keyPath: "accounts", message: "no account to read: add at least one"))
+        }
+        for (index, account) in configuration.accounts.enumerated() where account.pollInterval < .seconds(1) {
+            problems.append(ConfigurationError(keyPath: "accounts[\(index)].poll_interval", message: "must be at least 1s"))
+        }
+        do {
+            _ = try ReportSchedule(parsing: configuration.report.schedule)
+        } catch {
+            problems.append(error)
+        }
+        if let zone = configuration.report.timezone, TimeZone(identifier: zone) == nil {
+            problems.append(ConfigurationError(keyPath: "report.timezone", message: "unknown time zone \"\(zone)\""))
+        }
+        do {
+            _ = try configuration.organization.classificationRules()
+        } catch {
+            problems.append(error)
+        }
+        return problems
     }
 
     /// Loads the file at `path` and validates it.
