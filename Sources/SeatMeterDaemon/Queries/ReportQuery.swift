@@ -15,6 +15,9 @@ package struct ReportQuery: Sendable {
     }
 
     /// The report for the last full week before `asOf`.
+    ///
+    /// - Throws: `LedgerError.missingFile` (naming the path, suggesting `seatmeter sync`) when there is no ledger
+    ///   yet; ``ConfigurationError`` for unusable classification settings.
     package func build(asOf: Date) throws -> SeatReport {
         let rules = try configuration.organization.classificationRules()
         let licensingConfiguration = configuration.licensing
@@ -25,7 +28,8 @@ package struct ReportQuery: Sendable {
             supportPricePerAgent: licensingConfiguration.supportPricePerAgent,
             billing: licensingConfiguration.billing == .annual ? .annual : .monthly)
         let range = ReportInput.requiredRange(asOf: asOf, timeZone: timeZone, licenceWindowDays: windowDays)
-        let ledger = try Ledger(path: configuration.ledgerPath)
+        // Read-only: a sync may be writing, and a mistyped ledger path must not become a new, empty ledger.
+        let ledger = try Ledger(readOnlyPath: configuration.ledgerPath)
         let batch = try ledger.observationBatch(from: range.start, to: range.end)
         let counts = try ledger.messageCounts()
         let folders = try ledger.folderStatuses().map { row in
