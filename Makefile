@@ -25,6 +25,8 @@ endef
 
 deps-build:
 	$(call apt_install,$(APT_BUILD))
+	@# The Swift toolchain is not a Debian package: say where to get it instead of failing later.
+	@command -v $(SWIFT) >/dev/null 2>&1 || { echo "error: '$(SWIFT)' not found: install Swift 6.2 or newer for Debian 12 from https://www.swift.org/install/linux/ (or set SWIFT=/path/to/swift)" >&2; exit 1; }
 
 deps-test: deps-build
 	$(call apt_install,$(APT_TEST))
