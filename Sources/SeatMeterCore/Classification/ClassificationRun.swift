@@ -336,7 +336,19 @@ struct ClassificationRun: Sendable {
         }
         for slot in replyTos where slot.countable { track(slot.person, .replyTo, position) }
 
-        if !compiled.ownership.isEmpty { applyOwnership(message, position: position, batch: batch) }
+        if !compiled.ownership.isEmpty {
+            // The subject, made once and only when a subject rule's prefilter may match it.
+            let subject: String? =
+                hasSubjectRules
+                ? batch.withSubject(of: message) { bytes -> String? in
+                    guard let bytes, !bytes.isEmpty else { return nil }
+                    guard subjectPrefilters.contains(where: { $0?.mayMatch(utf8: bytes) ?? true }) else { return nil }
+                    return String(decoding: bytes, as: UTF8.self)
+                } : nil
+            if subject != nil || hasSubjectlessRules {
+                applyOwnership(message, subject: subject, position: position, batch: batch)
+            }
+        }
     }
 
     private mutating func author(_ person: Int32, _ position: Int32, outgoing: Bool, incoming: Bool) {
@@ -346,18 +358,10 @@ struct ClassificationRun: Sendable {
         if incoming { track(person, .submitted, position) }
     }
 
-    /// Applies the ownership rules to message `message`.
-    private mutating func applyOwnership(_ message: Int, position: Int32, batch: borrowing ObservationBatch) {
-        // The subject, made once and only when a subject rule's prefilter may match it.
-        let prefilters = subjectPrefilters
-        let subject: String? =
-            hasSubjectRules
-            ? batch.withSubject(of: message) { bytes -> String? in
-                guard let bytes, !bytes.isEmpty else { return nil }
-                guard prefilters.contains(where: { $0?.mayMatch(utf8: bytes) ?? true }) else { return nil }
-                return String(decoding: bytes, as: UTF8.self)
-            } : nil
-        if subject == nil && !hasSubjectlessRules { return }
+    /// Applies the ownership rules to message `message`, whose `subject` is nil when no subject rule can match it.
+    private mutating func applyOwnership(
+        _ message: Int, subject: String?, position: Int32, batch: borrowing ObservationBatch
+    ) {
         var range: NSRange?
         for ruleIndex in compiled.ownership.indices {
             let rule = compiled.ownership[ruleIndex]
@@ -395,7 +399,9 @@ struct ClassificationRun: Sendable {
                 let field: AddressField = rule.owner == .to ? .to : .cc
                 for index in batch.appearances(of: message) where batch.appearanceFields[index] == field {
                     let resolved = resolve(number: batch.appearanceAddresses[index], position: position)
-                    if !excluded[Int(resolved.person)], resolved.ignoredPattern < 0 { owners.append(resolved.person) }
+                    if !excluded[Int(resolved.person)], resolved.ignoredPattern < 0, !owners.contains(resolved.person) {
+                        owners.append(resolved.person)
+                    }
                 }
             }
             for owner in owners {
