@@ -7,7 +7,10 @@ struct ExplainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "explain",
         abstract: "Why an address is an agent, a free submitter, a free recipient or excluded, with the evidence.",
-        discussion: "Exit status 1 when the address does not appear in the window."
+        discussion: """
+            Exit status 1 when the address does not appear in the window. Reads the ledger read-only, also while \
+            a sync writes to it; a missing ledger is an error (run seatmeter sync first).
+            """
     )
 
     @OptionGroup var options: ConfigOptions

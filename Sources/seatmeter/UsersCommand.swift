@@ -67,6 +67,13 @@ struct UsersCommand: ParsableCommand {
             Every listed person is a Team-model user. role is agent (paid under Support), free-submitter or \
             free-recipient. Classification is evaluated now from the ledger and the configuration, so a changed \
             roster, alias or exclusion applies to all history at once.
+
+            --all adds the addresses that appeared but are not users (role excluded, with their reasons, first \
+            and last seen, messages sent and received). --role keeps one role: --role excluded lists only the \
+            excluded addresses (with or without --all); --role agent --all lists only agents.
+
+            Reads the ledger read-only, also while a sync writes to it; a missing ledger is an error (run \
+            seatmeter sync first).
             """
     )
 
@@ -75,12 +82,13 @@ struct UsersCommand: ParsableCommand {
         case agent
         case freeSubmitter = "free-submitter"
         case freeRecipient = "free-recipient"
+        case excluded
     }
 
     @OptionGroup var options: ConfigOptions
     @OptionGroup var window: WindowOptions
 
-    @Option(name: .long, help: "Only people with this role.")
+    @Option(name: .long, help: "Only this role (excluded: only the excluded addresses).")
     var role: Role?
 
     @Option(name: .long, help: "Output format.")
@@ -95,7 +103,7 @@ struct UsersCommand: ParsableCommand {
         let classification = try PeopleQuery(configuration: configuration).classify(window: interval)
         var people = classification.people
         if let role { people = people.filter { $0.role.rawValue == role.rawValue } }
-        let excluded = all && role == nil ? classification.excluded : []
+        let excluded = (all && role == nil) || role == .excluded ? classification.excluded : []
         switch format {
         case .json: print(PeopleRendering.json(people, excluded: excluded).serialized(pretty: true))
         case .csv: FileHandle.standardOutput.write(Data(PeopleRendering.csv(people, excluded: excluded).utf8))

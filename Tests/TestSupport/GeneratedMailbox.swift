@@ -34,12 +34,16 @@ package struct GeneratedMailbox {
         package var role: String
         package var confirmed: Bool
         package var name: String
+        /// Evidence codes: `roster`, `outgoing-author`, `on-behalf`, `resent` (agents), `submitted`
+        /// (free submitters), `received` (free recipients).
+        package var reasons: [String]
 
-        package init(address: String, role: String, confirmed: Bool, name: String) {
+        package init(address: String, role: String, confirmed: Bool, name: String, reasons: [String] = []) {
             self.address = address
             self.role = role
             self.confirmed = confirmed
             self.name = name
+            self.reasons = reasons
         }
     }
 

@@ -80,11 +80,25 @@ package struct ExcludedAddress: Sendable, Hashable, Codable {
     /// An address-level reason (help desk, system, ignored, external) alone; otherwise every message-level reason
     /// that applied (automated sender, automated mail, Reply-To only, ignored as written).
     package var reasons: [ExclusionReason]
+    /// Date of the first and last message in which the address appeared (any field).
+    package var firstSeen: Date?
+    package var lastSeen: Date?
+    /// Messages in which it appeared as a sender (From, Sender, Resent-From/-Sender) / a recipient (To, Cc,
+    /// Bcc, Resent-To/-Cc), counted once per message.
+    package var sent: Int
+    package var received: Int
 
-    package init(address: String, name: String, reasons: [ExclusionReason]) {
+    package init(
+        address: String, name: String, reasons: [ExclusionReason], firstSeen: Date? = nil, lastSeen: Date? = nil,
+        sent: Int = 0, received: Int = 0
+    ) {
         self.address = address
         self.name = name
         self.reasons = reasons
+        self.firstSeen = firstSeen
+        self.lastSeen = lastSeen
+        self.sent = sent
+        self.received = received
     }
 }
 

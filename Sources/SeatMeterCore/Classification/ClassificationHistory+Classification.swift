@@ -28,7 +28,7 @@ extension ClassificationHistory {
                 }
             }
         }
-        let inactive = compiled.rosterAddresses.filter { !counted.contains($0) }.sorted()
+        let inactive = compiled.rosterAddresses.keys.filter { !counted.contains($0) }.sorted()
         return Classification(
             people: people, excluded: excluded, inactiveRosterAgents: inactive, messagesConsidered: span.count,
             undatedMessagesSkipped: window == nil ? 0 : undatedProcessed + undatedSkipped)
@@ -53,8 +53,8 @@ extension ClassificationHistory {
         if let roster = person.roster {
             let summary: String
             switch roster {
-            case .address:
-                summary = "listed as agent in \(compiled.rules.agentRosterSource ?? "organization.agents.addresses")"
+            case .address(let source):
+                summary = "listed as agent in \(source)"
             case .domain(let domain):
                 summary = "domain \(domain) is listed in organization.agents.domains"
             }
@@ -100,12 +100,15 @@ extension ClassificationHistory {
             seenAs: spellings.sorted())
     }
 
-    /// First and last dated message in `span` in which the person counted (sent, received, ownership).
-    private func seen(_ index: Int, _ span: Range<Int32>) -> (Date?, Date?) {
+    /// First and last dated message in `span` with an event on `tracks` (by default: in which the person counted,
+    /// i.e. sent, received, ownership).
+    private func seen(_ index: Int, _ span: Range<Int32>, tracks: [Track] = [.sent, .received, .ownership])
+        -> (Date?, Date?)
+    {
         let dated = max(span.lowerBound, Int32(undatedProcessed))..<max(span.upperBound, Int32(undatedProcessed))
         var first = Double.infinity
         var last = -Double.infinity
-        for track in [Track.sent, .received, .ownership] {
+        for track in tracks {
             let found = events(index, track, in: dated)
             guard let low = found.first, let high = found.last else { continue }
             first = min(first, ranks[Int(positions[low])])
@@ -196,8 +199,39 @@ extension ClassificationHistory {
             }
         }
         guard !reasons.isEmpty else { return nil }
-        return ExcludedAddress(address: person.identity, name: name(index, span), reasons: reasons)
+        let activity = excludedActivity(index, span)
+        return ExcludedAddress(
+            address: person.identity, name: name(index, span), reasons: reasons, firstSeen: activity.first,
+            lastSeen: activity.last, sent: activity.sent, received: activity.received)
     }
+
+    /// Where an excluded address appeared in `span`: the first and last dated message, and the messages it sent
+    /// (From, Sender, Resent-From/-Sender) and received (To, Cc, Bcc, Resent-To/-Cc), whatever excluded it.
+    private func excludedActivity(_ index: Int, _ span: Range<Int32>)
+        -> (first: Date?, last: Date?, sent: Int, received: Int)
+    {
+        let senders: Set<Int32> = Set(
+            [AddressField.from, .sender, .resentFrom, .resentSender].map(ClassificationRun.fieldCode))
+        let recipients: Set<Int32> = Set(
+            [AddressField.to, .cc, .bcc, .resentTo, .resentCc].map(ClassificationRun.fieldCode))
+        var sent = 0
+        var received = 0
+        for event in events(index, .excludedAddress, in: span) {
+            if senders.contains(auxes[event]) { sent += 1 } else if recipients.contains(auxes[event]) { received += 1 }
+        }
+        for event in events(index, .ignoredAsWritten, in: span) {
+            let field = ClassificationRun.ignoredField(aux: auxes[event])
+            if senders.contains(field) { sent += 1 } else if recipients.contains(field) { received += 1 }
+        }
+        sent += events(index, .automatedSender, in: span).count
+        received += events(index, .automatedMail, in: span).count
+        let (first, last) = seen(index, span, tracks: Self.exclusionTracks)
+        return (first, last, sent, received)
+    }
+
+    static let exclusionTracks: [Track] = [
+        .excludedAddress, .ignoredAsWritten, .automatedSender, .automatedMail, .replyTo,
+    ]
 
     /// The most recent ``Classifier/evidenceLimit`` events of `found`, most recent first.
     private func evidence(_ found: Range<Int>, _ track: Track) -> [Evidence] {
@@ -243,8 +277,8 @@ extension ClassificationHistory {
             guard aux >= 0, Int(aux) < AddressField.allCases.count else { return "named by an ownership rule" }
             return "in \(AddressField.allCases[Int(aux)].rawValue)"
         case .ignoredAsWritten:
-            return aux >= 0 && Int(aux) < compiled.ignore.count
-                ? "matches \"\(compiled.ignore[Int(aux)].pattern)\"" : nil
+            let pattern = Int(ClassificationRun.ignoredPattern(aux: aux))
+            return aux >= 0 && pattern < compiled.ignore.count ? "matches \"\(compiled.ignore[pattern].pattern)\"" : nil
         case .replyTo: return "in reply-to"
         case .outgoingAuthor, .submitted, .received, .sent, .onBehalfMessage, .ownershipRuleMatch: return nil
         }

@@ -25,9 +25,13 @@ package struct ClassificationRules: Sendable, Hashable {
     package var agentAddresses: [String]
     /// Roster domains (`organization.agents.domains`): everyone at the domain or a subdomain is a confirmed agent.
     package var agentDomains: [String]
-    /// Where the roster addresses came from, for explanations ("listed as agent in agents.csv"); nil means
-    /// `organization.agents.addresses`.
+    /// Where the roster addresses came from, for explanations ("listed as agent in agents.csv"), unless
+    /// ``agentAddressSources`` names the address's own source; nil means `organization.agents.addresses`.
     package var agentRosterSource: String?
+    /// Per roster address (as listed in ``agentAddresses``): where it came from, e.g. the path of
+    /// `organization.agents.file`. An address listed under several sources keeps its first; an address missing
+    /// here comes from ``agentRosterSource``.
+    package var agentAddressSources: [String: String]
     /// `organization.aliases` (and `aliases_file`): alias → address. Chains are followed; cycles are errors.
     package var aliases: [String: String]
     /// `organization.ignore`: addresses or globs (`*`, `?`), case-insensitive, matched against the identity and
@@ -37,7 +41,7 @@ package struct ClassificationRules: Sendable, Hashable {
     package var foldPlusTags: Bool
     /// `organization.fold_local_part_case` (default true): `Alice@example.com` counts as `alice@example.com`.
     package var foldLocalPartCase: Bool
-    /// `organization.ownership_rules`: subject patterns naming the owner of a ticket.
+    /// `organization.ownership_rules`: notifications (subject and/or sender patterns) naming the owner of a ticket.
     package var ownershipRules: [OwnershipRule]
     /// Local-part globs of machine senders (never users). Defaults to ``defaultSystemLocalParts``.
     package var systemLocalParts: [String]
@@ -57,6 +61,7 @@ package struct ClassificationRules: Sendable, Hashable {
         agentAddresses: [String] = [],
         agentDomains: [String] = [],
         agentRosterSource: String? = nil,
+        agentAddressSources: [String: String] = [:],
         aliases: [String: String] = [:],
         ignore: [String] = [],
         foldPlusTags: Bool = false,
@@ -70,6 +75,7 @@ package struct ClassificationRules: Sendable, Hashable {
         self.agentAddresses = agentAddresses
         self.agentDomains = agentDomains
         self.agentRosterSource = agentRosterSource
+        self.agentAddressSources = agentAddressSources
         self.aliases = aliases
         self.ignore = ignore
         self.foldPlusTags = foldPlusTags
@@ -84,38 +90,72 @@ package struct ClassificationRules: Sendable, Hashable {
     /// - `organization.agents.domains`, `organization.internal_domains`: an empty entry;
     /// - `organization.aliases.<key>`: not an address, two targets, or a cycle;
     /// - `organization.ignore`: an empty pattern;
-    /// - `organization.ownership_rules[<i>].subject_pattern`: a regular expression that does not compile.
+    /// - `organization.ownership_rules[<i>]`: neither a subject nor a from pattern;
+    /// - `organization.ownership_rules[<i>].subject`: a regular expression that does not compile;
+    /// - `organization.ownership_rules[<i>].from`: an empty pattern or one with spaces;
+    /// - `organization.ownership_rules[<i>].owner`: `capture` without an `(?<owner>...)` group.
     package func validate() throws(ClassificationRulesError) {
         _ = try CompiledRules(self)
     }
 }
 
-/// `organization.ownership_rules[]`: a subject pattern that names who took a ticket, e.g. the help desk's
-/// "Ticket #123 assigned to bob@example.com" notification.
+/// `organization.ownership_rules[]`: a notification that names who took a ticket, e.g. the help desk's
+/// "Ticket #123 assigned to bob@example.com" or an "Issue #12 assigned to you" notice sent To the assignee.
 ///
-/// `subjectPattern` is an ICU regular expression (`NSRegularExpression`), case-sensitive unless it starts with
-/// `(?i)`, searched anywhere in the decoded subject. With a named group `(?<owner>...)` the captured text is the
-/// owner's address (angle brackets and surrounding spaces are dropped; a capture without `@` is ignored). Without
-/// an `owner` group the `From` address of the matching message is the owner. Rules are applied to every message in
-/// the window, automated ones included (ownership notifications are usually automated); an owner that is excluded
-/// (help desk, system, ignored, external) stays excluded.
+/// A message matches when it matches every condition given (at least one is required):
+/// - ``subjectPattern``: an ICU regular expression (`NSRegularExpression`), case-sensitive unless it starts with
+///   `(?i)`, searched anywhere in the decoded subject;
+/// - ``fromPattern``: an address or a glob (`*`, `?`, case-insensitive) matched on the `From` address (as written
+///   or its identity), e.g. `notifications@tracker.example.com` or `*@tracker.example.com`.
+///
+/// The owner of a matching message is given by ``owner`` (see ``Owner``); the default is ``Owner/capture`` when
+/// the subject pattern has a named group `(?<owner>...)`, otherwise ``Owner/from``. Rules are applied to every
+/// message in the window, automated ones included (ownership notifications are usually automated); an owner that
+/// is excluded (help desk, system, ignored, external) stays excluded.
 package struct OwnershipRule: Sendable, Hashable {
-    package var name: String
-    package var subjectPattern: String
+    /// Who a matching message names as the owner.
+    package enum Owner: String, Sendable, Hashable, CaseIterable {
+        /// The text of the subject's `(?<owner>...)` group (angle brackets and surrounding spaces dropped; a
+        /// capture without `@` names nobody).
+        case capture
+        /// The message's `From`.
+        case from
+        /// Each person in the message's `To`.
+        case to
+        /// Each person in the message's `Cc`.
+        case cc
+    }
 
-    package init(name: String, subjectPattern: String) {
+    package var name: String
+    package var subjectPattern: String?
+    package var fromPattern: String?
+    /// Nil: the default (see ``effectiveOwner``).
+    package var owner: Owner?
+
+    package init(name: String, subjectPattern: String? = nil, fromPattern: String? = nil, owner: Owner? = nil) {
         self.name = name
         self.subjectPattern = subjectPattern
+        self.fromPattern = fromPattern
+        self.owner = owner
     }
+
+    /// Whether the subject pattern has an `(?<owner>...)` group.
+    package var capturesOwner: Bool { subjectPattern?.contains("(?<owner>") ?? false }
+
+    /// ``owner``, or its default: ``Owner/capture`` with an owner group, ``Owner/from`` without.
+    package var effectiveOwner: Owner { owner ?? (capturesOwner ? .capture : .from) }
 }
 
 /// The rules compiled once: identities resolved, patterns built, regular expressions compiled.
 struct CompiledRules: Sendable {
     struct Ownership: Sendable {
         var name: String
-        var regex: NSRegularExpression
-        var capturesOwner: Bool
-        /// Text every match contains, checked before the regular expression runs.
+        /// Searched in the subject; nil: any subject.
+        var regex: NSRegularExpression?
+        /// Matched on the From address; nil: any sender.
+        var from: AddressPattern?
+        var owner: OwnershipRule.Owner
+        /// Text every subject match contains, checked before the regular expression runs.
         var prefilter: RequiredLiteral?
     }
 
@@ -124,7 +164,8 @@ struct CompiledRules: Sendable {
     /// Help desk identity → the configured address it came from.
     let helpdesk: [String: String]
     let internalDomains: [DomainPattern]
-    let rosterAddresses: Set<String>
+    /// Roster identity → where it is listed (`organization.agents.addresses`, a roster file's path).
+    let rosterAddresses: [String: String]
     let rosterDomains: [DomainPattern]
     let ignore: [AddressPattern]
     let system: [AddressPattern]
@@ -151,14 +192,15 @@ struct CompiledRules: Sendable {
         }
         self.helpdesk = helpdesk
         self.internalDomains = try Self.domains(rules.internalDomains, key: "organization.internal_domains")
-        var roster = Set<String>()
+        var roster: [String: String] = [:]
+        let defaultSource = rules.agentRosterSource ?? "organization.agents.addresses"
         for address in rules.agentAddresses {
+            let source = rules.agentAddressSources[address] ?? defaultSource
             guard address.contains("@") else {
-                throw ClassificationRulesError(
-                    key: rules.agentRosterSource ?? "organization.agents.addresses",
-                    message: "\"\(address)\" is not an address")
+                throw ClassificationRulesError(key: source, message: "\"\(address)\" is not an address")
             }
-            roster.insert(resolver.identity(address))
+            let identity = resolver.identity(address)
+            if roster[identity] == nil { roster[identity] = source }
         }
         self.rosterAddresses = roster
         self.rosterDomains = try Self.domains(rules.agentDomains, key: "organization.agents.domains")
@@ -170,23 +212,43 @@ struct CompiledRules: Sendable {
             return AddressPattern(trimmed)
         }
         self.system = rules.systemLocalParts.map { AddressPattern($0.trimmingCharacters(in: .whitespaces)) }
-        var ownership: [Ownership] = []
-        for (index, rule) in rules.ownershipRules.enumerated() {
-            let regex: NSRegularExpression
+        self.ownership = try rules.ownershipRules.enumerated().map {
+            (index: Int, rule: OwnershipRule) throws(ClassificationRulesError) -> Ownership in
+            try Self.ownership(rule, index: index)
+        }
+    }
+
+    private static func ownership(_ rule: OwnershipRule, index: Int) throws(ClassificationRulesError) -> Ownership {
+        let key = "organization.ownership_rules[\(index)]"
+        let name = rule.name.isEmpty ? "#\(index + 1)" : rule.name
+        guard rule.subjectPattern != nil || rule.fromPattern != nil else {
+            throw ClassificationRulesError(key: key, message: "rule \"\(name)\": needs subject or from (or both)")
+        }
+        var regex: NSRegularExpression?
+        if let pattern = rule.subjectPattern {
             do {
-                regex = try NSRegularExpression(pattern: rule.subjectPattern)
+                regex = try NSRegularExpression(pattern: pattern)
             } catch {
                 throw ClassificationRulesError(
-                    key: "organization.ownership_rules[\(index)].subject_pattern",
-                    message: "rule \"\(rule.name)\": not a valid regular expression: \(rule.subjectPattern)")
+                    key: key + ".subject", message: "rule \"\(name)\": not a valid regular expression: \(pattern)")
             }
-            ownership.append(
-                Ownership(
-                    name: rule.name.isEmpty ? "#\(index + 1)" : rule.name, regex: regex,
-                    capturesOwner: rule.subjectPattern.contains("(?<owner>"),
-                    prefilter: RequiredLiteral(pattern: rule.subjectPattern)))
         }
-        self.ownership = ownership
+        var from: AddressPattern?
+        if let pattern = rule.fromPattern {
+            let trimmed = pattern.trimmingCharacters(in: .whitespaces)
+            guard !trimmed.isEmpty, !trimmed.contains(where: \.isWhitespace) else {
+                throw ClassificationRulesError(
+                    key: key + ".from", message: "rule \"\(name)\": expected an address or a glob, got \"\(pattern)\"")
+            }
+            from = AddressPattern(trimmed)
+        }
+        if rule.effectiveOwner == .capture, !rule.capturesOwner {
+            throw ClassificationRulesError(
+                key: key + ".owner", message: "rule \"\(name)\": capture needs a subject with an (?<owner>...) group")
+        }
+        return Ownership(
+            name: name, regex: regex, from: from, owner: rule.effectiveOwner,
+            prefilter: rule.subjectPattern.flatMap { RequiredLiteral(pattern: $0) })
     }
 
     private static func domains(_ values: [String], key: String) throws(ClassificationRulesError) -> [DomainPattern] {

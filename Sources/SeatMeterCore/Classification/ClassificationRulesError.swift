@@ -1,5 +1,5 @@
 /// A classification setting that cannot be used, named by its configuration key path
-/// (`organization.aliases.jsmith@example.com`, `organization.ownership_rules.assigned.subject_pattern`).
+/// (`organization.aliases.jsmith@example.com`, `organization.ownership_rules[0].subject`).
 package struct ClassificationRulesError: Error, Sendable, Hashable, CustomStringConvertible {
     /// The configuration key path of the offending setting.
     package var key: String

@@ -48,7 +48,8 @@ struct ClassificationRun: Sendable {
     }
 
     enum RosterMatch: Sendable {
-        case address
+        /// Listed by address; `source` is where (`organization.agents.addresses` or a roster file's path).
+        case address(source: String)
         case domain(String)
     }
 
@@ -104,7 +105,14 @@ struct ClassificationRun: Sendable {
     var resenders: [Slot] = []
     var recipients: [Slot] = []
     var replyTos: [Slot] = []
-    let prefilters: [RequiredLiteral?]
+    /// The prefilters of the ownership rules with a subject pattern: the subject is made into a `String` only
+    /// when one may match.
+    let subjectPrefilters: [RequiredLiteral?]
+    /// Some ownership rule has a subject pattern / has none (it applies to messages without a subject too).
+    let hasSubjectRules: Bool
+    let hasSubjectlessRules: Bool
+    /// Per ownership rule with a `from` pattern, per batch address number: 0 not yet tested, 1 matches, 2 not.
+    var fromMatches: [[UInt8]]
 
     init(compiled: CompiledRules, batch: ObservationBatch, order: [Int32], span: Range<Int>) {
         self.compiled = compiled
@@ -122,7 +130,13 @@ struct ClassificationRun: Sendable {
         self.automated = batch.reasonLists.map { !$0.isEmpty }
         self.order = order
         self.span = span
-        self.prefilters = compiled.ownership.map(\.prefilter)
+        let subjectRules = compiled.ownership.filter { $0.regex != nil }
+        self.subjectPrefilters = subjectRules.map(\.prefilter)
+        self.hasSubjectRules = !subjectRules.isEmpty
+        self.hasSubjectlessRules = subjectRules.count < compiled.ownership.count
+        self.fromMatches = compiled.ownership.map {
+            $0.from == nil ? [] : [UInt8](repeating: 0, count: batch.addresses.count)
+        }
         assert(Track.allCases.count <= Self.trackSlots, "a track does not fit in the event key")
     }
 
@@ -182,8 +196,8 @@ struct ClassificationRun: Sendable {
     private func makePerson(_ identity: String) -> Person {
         let domain = IdentityResolver.domain(of: identity)
         var roster: RosterMatch?
-        if compiled.rosterAddresses.contains(identity) {
-            roster = .address
+        if let source = compiled.rosterAddresses[identity] {
+            roster = .address(source: source)
         } else if let match = compiled.rosterDomains.first(where: { $0.matches(domain) }) {
             roster = .domain(match.domain)
         }
@@ -266,7 +280,9 @@ struct ClassificationRun: Sendable {
             if excluded[personIndex] {
                 track(person, .excludedAddress, position, aux: Self.fieldCode(field))
             } else if resolved.ignoredPattern >= 0 {
-                track(person, .ignoredAsWritten, position, aux: resolved.ignoredPattern)
+                track(
+                    person, .ignoredAsWritten, position,
+                    aux: Self.ignoredAux(pattern: resolved.ignoredPattern, field: Self.fieldCode(field)))
             } else {
                 countable = true
             }
@@ -321,13 +337,17 @@ struct ClassificationRun: Sendable {
         for slot in replyTos where slot.countable { track(slot.person, .replyTo, position) }
 
         if !compiled.ownership.isEmpty {
-            let subject = batch.withSubject(of: message) { bytes -> String? in
-                // Made only when some rule may match it.
-                guard let bytes, !bytes.isEmpty else { return nil }
-                guard prefilters.contains(where: { $0?.mayMatch(utf8: bytes) ?? true }) else { return nil }
-                return String(decoding: bytes, as: UTF8.self)
+            // The subject, made once and only when a subject rule's prefilter may match it.
+            let subject: String? =
+                hasSubjectRules
+                ? batch.withSubject(of: message) { bytes -> String? in
+                    guard let bytes, !bytes.isEmpty else { return nil }
+                    guard subjectPrefilters.contains(where: { $0?.mayMatch(utf8: bytes) ?? true }) else { return nil }
+                    return String(decoding: bytes, as: UTF8.self)
+                } : nil
+            if subject != nil || hasSubjectlessRules {
+                applyOwnership(message, subject: subject, position: position, batch: batch)
             }
-            if let subject { applyOwnership(subject: subject, position: position) }
         }
     }
 
@@ -338,28 +358,51 @@ struct ClassificationRun: Sendable {
         if incoming { track(person, .submitted, position) }
     }
 
-    private mutating func applyOwnership(subject: String, position: Int32) {
+    /// Applies the ownership rules to message `message`, whose `subject` is nil when no subject rule can match it.
+    private mutating func applyOwnership(
+        _ message: Int, subject: String?, position: Int32, batch: borrowing ObservationBatch
+    ) {
         var range: NSRange?
-        for (ruleIndex, rule) in compiled.ownership.enumerated() {
-            if let prefilter = prefilters[ruleIndex], !prefilter.mayMatch(subject) { continue }
-            let searched = range ?? NSRange(location: 0, length: subject.utf16.count)
-            range = searched
-            guard let match = rule.regex.firstMatch(in: subject, options: [], range: searched) else { continue }
+        for ruleIndex in compiled.ownership.indices {
+            let rule = compiled.ownership[ruleIndex]
+            var match: NSTextCheckingResult?
+            if let regex = rule.regex {
+                guard let subject else { continue }
+                if let prefilter = rule.prefilter, !prefilter.mayMatch(subject) { continue }
+                if rule.from != nil, !fromMatches(rule: ruleIndex, message: message, batch: batch) { continue }
+                let searched = range ?? NSRange(location: 0, length: subject.utf16.count)
+                range = searched
+                guard let found = regex.firstMatch(in: subject, options: [], range: searched) else { continue }
+                match = found
+            } else if !fromMatches(rule: ruleIndex, message: message, batch: batch) {
+                continue
+            }
             var owners: [Int32] = []
-            if rule.capturesOwner {
-                let captured = match.range(withName: "owner")
-                guard captured.location != NSNotFound, let bounds = Range(captured, in: subject) else { continue }
-                guard let address = Self.cleanOwner(subject[bounds]) else { continue }
+            switch rule.owner {
+            case .capture:
+                guard let subject, let captured = match?.range(withName: "owner"), captured.location != NSNotFound,
+                    let bounds = Range(captured, in: subject), let address = Self.cleanOwner(subject[bounds])
+                else { continue }
                 let resolved = resolve(address, position: position)
                 if excluded[Int(resolved.person)] {
                     track(resolved.person, .excludedAddress, position)
                 } else if resolved.ignoredPattern >= 0 {
-                    track(resolved.person, .ignoredAsWritten, position, aux: resolved.ignoredPattern)
+                    track(
+                        resolved.person, .ignoredAsWritten, position,
+                        aux: Self.ignoredAux(pattern: resolved.ignoredPattern, field: -1))
                 } else {
                     owners.append(resolved.person)
                 }
-            } else {
+            case .from:
                 owners = froms.filter(\.countable).map(\.person)
+            case .to, .cc:
+                let field: AddressField = rule.owner == .to ? .to : .cc
+                for index in batch.appearances(of: message) where batch.appearanceFields[index] == field {
+                    let resolved = resolve(number: batch.appearanceAddresses[index], position: position)
+                    if !excluded[Int(resolved.person)], resolved.ignoredPattern < 0, !owners.contains(resolved.person) {
+                        owners.append(resolved.person)
+                    }
+                }
             }
             for owner in owners {
                 track(owner, .ownership, position, aux: Int32(ruleIndex))
@@ -369,6 +412,25 @@ struct ClassificationRun: Sendable {
                         position: position, aux: Int32(ruleIndex)))
             }
         }
+    }
+
+    /// Whether a `From` address of the message matches rule `rule`'s `from` pattern (as written or its
+    /// identity); each address is tested once per rule.
+    private mutating func fromMatches(rule: Int, message: Int, batch: borrowing ObservationBatch) -> Bool {
+        guard let pattern = compiled.ownership[rule].from else { return true }
+        for index in batch.appearances(of: message) where batch.appearanceFields[index] == .from {
+            let number = Int(batch.appearanceAddresses[index])
+            if fromMatches[rule][number] == 0 {
+                let written = IdentityResolver.trimmingWhitespace(batch.addresses[number]).lowercased()
+                let person = addressPerson[number]  // resolved: the message's appearances come first
+                let matches =
+                    pattern.matches(lowercased: written)
+                    || pattern.matches(lowercased: persons[Int(person)].identity.lowercased())
+                fromMatches[rule][number] = matches ? 1 : 2
+            }
+            if fromMatches[rule][number] == 1 { return true }
+        }
+        return false
     }
 
     /// `<bob@example.com>`, ` bob@example.com.` → `bob@example.com`; nil without `@`.
@@ -384,6 +446,14 @@ struct ClassificationRun: Sendable {
     static func fieldCode(_ field: AddressField) -> Int32 {
         Int32(AddressField.allCases.firstIndex(of: field) ?? -1)
     }
+
+    /// The `aux` of an ``Track/ignoredAsWritten`` event: the `ignore` pattern and the field (``fieldCode(_:)``,
+    /// -1 for an owner named by an ownership rule).
+    static func ignoredAux(pattern: Int32, field: Int32) -> Int32 { pattern << 4 | (field + 1) }
+
+    /// ``ignoredAux(pattern:field:)`` undone.
+    static func ignoredPattern(aux: Int32) -> Int32 { aux >> 4 }
+    static func ignoredField(aux: Int32) -> Int32 { (aux & 15) - 1 }
 
     static func messages(_ count: Int) -> String { count == 1 ? "1 message" : "\(count) messages" }
 }

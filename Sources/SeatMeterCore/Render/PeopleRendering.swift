@@ -39,10 +39,10 @@ package enum PeopleRendering {
             ("name", .string(excluded.name)),
             ("role", .string("excluded")),
             ("agent", .null),
-            ("first_seen", .null),
-            ("last_seen", .null),
-            ("sent", .int(0)),
-            ("received", .int(0)),
+            ("first_seen", timestamp(excluded.firstSeen)),
+            ("last_seen", timestamp(excluded.lastSeen)),
+            ("sent", .int(excluded.sent)),
+            ("received", .int(excluded.received)),
             ("reasons", .array(excluded.reasons.map { json($0) })),
         ])
     }
@@ -99,7 +99,8 @@ package enum PeopleRendering {
         for entry in excluded {
             let fields = [
                 entry.address, entry.name, "excluded", "", entry.reasons.map(\.kind.rawValue).joined(separator: ";"),
-                "", "", "0", "0", "0", "false",
+                entry.firstSeen.map(format.iso) ?? "", entry.lastSeen.map(format.iso) ?? "", String(entry.sent),
+                String(entry.received), "0", "false",
             ]
             out += fields.map(csvField).joined(separator: ",") + "\r\n"
         }
@@ -134,7 +135,8 @@ package enum PeopleRendering {
         for entry in excluded {
             table.add([
                 entry.address, entry.name, "excluded", entry.reasons.map(\.kind.rawValue).joined(separator: ","),
-                "-", "-", "0", "0",
+                entry.firstSeen.map { ISO8601.day($0) } ?? "-", entry.lastSeen.map { ISO8601.day($0) } ?? "-",
+                String(entry.sent), String(entry.received),
             ])
         }
         return table.render(indent: "")

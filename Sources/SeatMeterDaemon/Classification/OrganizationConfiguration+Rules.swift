@@ -6,8 +6,13 @@ extension OrganizationConfiguration {
     /// - Throws: ``ConfigurationError`` naming the key whose file cannot be read or whose values are invalid.
     package func classificationRules() throws(ConfigurationError) -> ClassificationRules {
         var roster = agentAddresses
+        var sources: [String: String] = [:]
         if let agentsFile {
-            roster += try RosterFile.addresses(at: agentsFile, keyPath: "organization.agents.file")
+            let listed = Set(agentAddresses)
+            for address in try RosterFile.addresses(at: agentsFile, keyPath: "organization.agents.file") {
+                roster.append(address)
+                if !listed.contains(address) { sources[address] = agentsFile }
+            }
         }
         var aliasMap = aliases
         if let aliasesFile {
@@ -15,10 +20,13 @@ extension OrganizationConfiguration {
         }
         let rules = ClassificationRules(
             helpdeskAddresses: helpdeskAddresses, internalDomains: internalDomains, countExternal: countExternal,
-            agentAddresses: roster, agentDomains: agentDomains,
-            agentRosterSource: agentsFile.map { ($0 as NSString).lastPathComponent }, aliases: aliasMap,
+            agentAddresses: roster, agentDomains: agentDomains, agentAddressSources: sources, aliases: aliasMap,
             ignore: ignore, foldPlusTags: foldPlusTags, foldLocalPartCase: foldLocalPartCase,
-            ownershipRules: ownershipRules.map { OwnershipRule(name: $0.name, subjectPattern: $0.subjectPattern) })
+            ownershipRules: ownershipRules.map {
+                OwnershipRule(
+                    name: $0.name, subjectPattern: $0.subjectPattern, fromPattern: $0.fromPattern,
+                    owner: $0.owner.flatMap(OwnershipRule.Owner.init(rawValue:)))
+            })
         do {
             try rules.validate()
         } catch {

@@ -95,10 +95,14 @@ package struct OrganizationConfiguration: Sendable {
     package var onBehalfThreshold = 0.10
 }
 
-/// `organization.ownership_rules[]`: a subject pattern that names an issue's owner.
+/// `organization.ownership_rules[]`: a notification naming an issue's owner (see `OwnershipRule` in
+/// SeatMeterCore): `subject` (regex) and/or `from` (address or glob), and `owner` (`capture`, `from`, `to`, `cc`;
+/// nil for the default).
 package struct OwnershipRuleConfiguration: Sendable {
     package var name: String
-    package var subjectPattern: String
+    package var subjectPattern: String?
+    package var fromPattern: String?
+    package var owner: String?
 }
 
 /// `licensing:`.
@@ -304,14 +308,33 @@ extension SeatMeterConfiguration {
         org.foldLocalPartCase = try reader.bool("fold_local_part_case") ?? true
         for var rule in try reader.sections("ownership_rules") ?? [] {
             let name = try rule.string("name") ?? "rule \(org.ownershipRules.count + 1)"
-            let pattern = try rule.requiredString("subject")
-            do {
-                _ = try NSRegularExpression(pattern: pattern)
-            } catch {
-                throw ConfigurationError(keyPath: rule.keyPath("subject"), message: "not a valid regular expression")
+            let subject = try rule.string("subject")
+            let from = try rule.string("from")
+            let owner = try rule.string("owner")
+            guard subject != nil || from != nil else {
+                throw ConfigurationError(keyPath: rule.path, message: "needs subject or from (or both)")
+            }
+            if let subject {
+                do {
+                    _ = try NSRegularExpression(pattern: subject)
+                } catch {
+                    throw ConfigurationError(keyPath: rule.keyPath("subject"), message: "not a valid regular expression")
+                }
+            }
+            if let from, from.isEmpty || from.contains(where: \.isWhitespace) {
+                throw ConfigurationError(keyPath: rule.keyPath("from"), message: "expected an address or a glob pattern")
+            }
+            if let owner, !["capture", "from", "to", "cc"].contains(owner) {
+                throw ConfigurationError(
+                    keyPath: rule.keyPath("owner"), message: "expected capture, from, to or cc, got \"\(owner)\"")
+            }
+            if owner == "capture", !(subject?.contains("(?<owner>") ?? false) {
+                throw ConfigurationError(
+                    keyPath: rule.keyPath("owner"), message: "capture needs a subject with an (?<owner>...) group")
             }
             try rule.rejectUnknownKeys()
-            org.ownershipRules.append(OwnershipRuleConfiguration(name: name, subjectPattern: pattern))
+            org.ownershipRules.append(
+                OwnershipRuleConfiguration(name: name, subjectPattern: subject, fromPattern: from, owner: owner))
         }
         if let text = try reader.string("on_behalf_threshold") {
             guard let value = Fraction.parse(text) else {

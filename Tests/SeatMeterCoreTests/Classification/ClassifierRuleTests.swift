@@ -281,7 +281,7 @@ let ruleCases: [RuleCase] = [
 
 @Suite("Classifier rules")
 struct ClassifierRuleTests {
-    @Test(arguments: ruleCases)
+    @Test(arguments: ruleCases + ownershipCases)
     func rule(_ ruleCase: RuleCase) throws {
         let result = try classify(ruleCase.messages, rules: ruleCase.rules)
         #expect(result.verdicts == ruleCase.expected)

@@ -102,7 +102,7 @@ struct ClassificationRulesValidationTests {
                     OwnershipRule(name: "ok", subjectPattern: "x"),
                     OwnershipRule(name: "bad", subjectPattern: "(?<owner>[a-"),
                 ]
-            }, "organization.ownership_rules[1].subject_pattern"
+            }, "organization.ownership_rules[1].subject"
         ),
         (
             ClassificationRules.base.with {
