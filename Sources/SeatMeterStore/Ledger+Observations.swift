@@ -252,19 +252,26 @@ extension Ledger {
 
         var empty: ObservationBatch { ObservationBatch(addresses: addresses.values, names: names.values) }
 
-        /// Decodes half `index` from `rows`; `step` runs each chunk's SQLite calls (under a lock when the halves
-        /// share a connection). The first half's arrays get room for everything: they become the result's.
+        /// Decodes half `index` from `rows`. On a connection of its own, each row is decoded where SQLite holds
+        /// it; when the halves share one, `locked` runs SQLite calls under its lock, and rows are copied out a chunk
+        /// at a time. The first half's arrays get room for everything: they become the result's.
         func decode(
-            half index: Int, rows: RawStatement, step: (() throws -> Int) throws -> Int = { try $0() }
+            half index: Int, rows: RawStatement, locked: ((() throws -> Int) throws -> Int)? = nil
         ) throws -> ObservationBatch {
             var decoder = BatchDecoder(addresses: addresses.known, names: names, folders: folders)
             let room = index == 0 ? halves.reduce(0) { $0 + $1.count } : halves[index].count
-            decoder.batch.reserveCapacity(messages: room, appearances: room * 4)
+            // About 75 bytes of Message-ID and subject per message: room for 128 spares the copies of a growing
+            // buffer (the pages never written are never touched).
+            decoder.batch.reserveCapacity(messages: room, appearances: room * 4, textBytes: room * 128)
+            guard let locked else {
+                while try rows.step() { try decoder.append(StatementRow(rows: rows)) }
+                return decoder.batch
+            }
             var copied = CopiedRows()
             // A short chunk is the last: stepping a finished statement again would restart it.
             var loaded = CopiedRows.chunk
             while loaded == CopiedRows.chunk {
-                loaded = try step { try copied.load(rows, limit: CopiedRows.chunk) }
+                loaded = try locked { try copied.load(rows, limit: CopiedRows.chunk) }
                 for row in 0..<loaded { try copied.withRow(row) { try decoder.append($0) } }
             }
             return decoder.batch
@@ -523,8 +530,34 @@ private struct CopiedRows: ~Copyable {
     }
 }
 
-/// A copied row's columns, valid while its ``CopiedRows/withRow(_:_:)`` call runs: what the decoder reads.
-private struct RowView {
+/// A row of the observations query as the decoders read it: `SELECT id, messageID, digest, date, subject,
+/// automationReasons, appearances, folders`, by column number.
+private protocol ObservationRow {
+    var id: Int64 { get }
+    var date: Int64? { get }
+    func isNull(_ column: Int) -> Bool
+    /// The column's bytes; empty for NULL.
+    func bytes(_ column: Int) -> UnsafeRawBufferPointer
+}
+
+extension ObservationRow {
+    func string(_ column: Int) -> String { String(decoding: bytes(column), as: UTF8.self) }
+
+    func optionalString(_ column: Int) -> String? { isNull(column) ? nil : string(column) }
+}
+
+/// The statement's current row, read in place (valid until the next step).
+private struct StatementRow: ObservationRow {
+    let rows: RawStatement
+
+    var id: Int64 { rows.int64(0) }
+    var date: Int64? { rows.optionalInt64(3) }
+    func isNull(_ column: Int) -> Bool { rows.isNull(Int32(column)) }
+    func bytes(_ column: Int) -> UnsafeRawBufferPointer { rows.bytes(Int32(column)) }
+}
+
+/// A copied row's columns, valid while its ``CopiedRows/withRow(_:_:)`` call runs.
+private struct RowView: ObservationRow {
     let id: Int64
     let date: Int64?
     let base: UnsafeRawPointer
@@ -532,15 +565,10 @@ private struct RowView {
 
     func isNull(_ column: Int) -> Bool { spans[column].count < 0 }
 
-    /// The column's bytes; empty for NULL.
     func bytes(_ column: Int) -> UnsafeRawBufferPointer {
         let span = spans[column]
         return UnsafeRawBufferPointer(start: base + span.offset, count: max(0, span.count))
     }
-
-    func string(_ column: Int) -> String { String(decoding: bytes(column), as: UTF8.self) }
-
-    func optionalString(_ column: Int) -> String? { isNull(column) ? nil : string(column) }
 }
 
 /// The result's storage, written by the two halves of a parallel read at disjoint indexes.
@@ -793,7 +821,7 @@ private struct BatchDecoder {
         self.emptyNames = names.values.map(\.isEmpty)
     }
 
-    mutating func append(_ row: RowView) throws {
+    mutating func append(_ row: some ObservationRow) throws {
         let id = row.id
         var reader = PackedReader(row.bytes(6))
         guard let count = reader.varint(), count <= UInt64(row.bytes(6).count / 2) else {

@@ -60,8 +60,10 @@ package struct ObservationBatch: Sendable {
     /// Messages in the batch.
     package var count: Int { dates.count }
 
-    /// Reserves room for `messages` messages with `appearances` appearances in total.
-    package mutating func reserveCapacity(messages: Int, appearances: Int) {
+    /// Reserves room for `messages` messages with `appearances` appearances in total, and `textBytes` bytes of
+    /// Message-IDs and subjects (room that is never written costs no memory: the pages are never touched).
+    package mutating func reserveCapacity(messages: Int, appearances: Int, textBytes: Int = 0) {
+        text.reserveCapacity(textBytes)
         dates.reserveCapacity(messages)
         folderList.reserveCapacity(messages)
         reasonList.reserveCapacity(messages)
