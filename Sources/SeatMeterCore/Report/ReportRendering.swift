@@ -117,7 +117,8 @@ package enum ReportRendering {
                 : "Yes: only roster agents took ownership."
         }
         let count = question.outsideRoster.count
-        return "No: \(count) \(count == 1 ? "person" : "people") outside the agent roster took ownership."
+        let people = "\(ReportFormatting.count(count)) \(count == 1 ? "person" : "people")"
+        return "No: \(people) outside the agent roster took ownership."
     }
 
     static func onBehalfAnswer(_ report: SeatReport) -> String {

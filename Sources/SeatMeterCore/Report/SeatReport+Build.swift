@@ -172,7 +172,7 @@ extension SeatReport {
         let ownersText =
             owners == 1
             ? "1 person outside the agent roster took ownership"
-            : "\(owners) people outside the agent roster took ownership"
+            : "\(ReportFormatting.count(owners)) people outside the agent roster took ownership"
         let submitterText =
             "\(ReportFormatting.count(onBehalf.submitters.count)) of \(ReportFormatting.count(seats.teamUsers)) users "
             + "(\(ReportFormatting.percent(onBehalf.share))) submitted on behalf of others"
