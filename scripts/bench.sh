@@ -141,16 +141,20 @@ echo "== seatmeter report on that ledger, the whole command (start to exit), eac
   echo "licensing: { currency: EUR, team_price_per_user: 12, support_price_per_agent: 49 }"
   echo "report: { timezone: Europe/Berlin }"
 } > "$out/report-1m.yaml"
-report_commands="{"
-for format in text markdown html csv json; do
-  times=()
-  for _ in $(seq "$runs"); do
+# Formats take turns run by run, so that a machine getting busier or quieter meanwhile skews none of them.
+declare -A format_times
+for _ in $(seq "$runs"); do
+  for format in text markdown html csv json; do
     start=$(date +%s.%N)
     "$bin/seatmeter" report --config "$out/report-1m.yaml" --as-of 2026-11-18 --format "$format" > "$out/report-1m.$format"
     end=$(date +%s.%N)
-    times+=("$(awk "BEGIN { print $end - $start }")")
+    format_times[$format]+=" $(awk "BEGIN { print $end - $start }")"
   done
-  report_commands+="\"$format\": $(median "${times[@]}"), "
+done
+report_commands="{"
+for format in text markdown html csv json; do
+  # shellcheck disable=SC2086 # the times are a space-separated list
+  report_commands+="\"$format\": $(median ${format_times[$format]}), "
 done
 report_commands="${report_commands%, }}"
 echo "seconds by format: $report_commands (output in $out/report-1m.*)"
