@@ -321,8 +321,9 @@ extension Ledger {
         }
         second.start()
         defer { handshake.waitForSecond() }
+        // Runs before the wait above, also when no connection could be had: the second thread stops waiting.
+        defer { handshake.publish(plan: nil) }
         return try pool.unsafeRead { db -> ObservationBatch? in
-            defer { handshake.publish(plan: nil) }
             guard handshake.waitForSecondVersion() else { return nil }
             var result: ObservationBatch?
             try db.inTransaction(.deferred) {
