@@ -141,21 +141,29 @@ extension ClassificationRun {
         }
         offsets[keyCount] = running
         let total = Int(running)
-        let positions = SharedSlots(count: total)
-        let auxes = SharedSlots(count: total)
         let chunkStarts = starts
-        Self.forEachChunk(chunkCount) { chunk in
-            var cursor = chunkStarts[chunk]
-            let map = chunkMaps[chunk]
-            for event in runs[chunk].events {
-                let key = Int(event.key)
-                let track = key & (trackSlots - 1)
-                let global = Int(map[key >> trackBits]) << trackBits | track
-                let slot = Int(cursor[global])
-                cursor[global] += 1
-                positions.write(event.position, at: slot)
-                auxes.write(event.aux >= 0 && personAux[track] ? map[Int(event.aux)] : event.aux, at: slot)
+        // The chunks scatter their events straight into the result arrays: every slot is written exactly once.
+        var auxes: [Int32] = []
+        let positions = [Int32](unsafeUninitializedCapacity: total) { positionBuffer, positionsWritten in
+            auxes = [Int32](unsafeUninitializedCapacity: total) { auxBuffer, auxesWritten in
+                let positionSlots = SharedSlots(positionBuffer)
+                let auxSlots = SharedSlots(auxBuffer)
+                Self.forEachChunk(chunkCount) { chunk in
+                    var cursor = chunkStarts[chunk]
+                    let map = chunkMaps[chunk]
+                    for event in runs[chunk].events {
+                        let key = Int(event.key)
+                        let track = key & (trackSlots - 1)
+                        let global = Int(map[key >> trackBits]) << trackBits | track
+                        let slot = Int(cursor[global])
+                        cursor[global] += 1
+                        positionSlots.write(event.position, at: slot)
+                        auxSlots.write(event.aux >= 0 && personAux[track] ? map[Int(event.aux)] : event.aux, at: slot)
+                    }
+                }
+                auxesWritten = total
             }
+            positionsWritten = total
         }
         var seenAs = [[(position: Int32, written: String)]](repeating: [], count: persons.count)
         for spelling in spellings { seenAs[Int(spelling.person)].append((spelling.position, spelling.written)) }
@@ -163,8 +171,7 @@ extension ClassificationRun {
         return ClassificationHistory(
             compiled: compiled, batch: batch, order: arranged.order, ranks: arranged.ranks,
             undatedProcessed: arranged.undatedProcessed, undatedSkipped: arranged.undatedSkipped, persons: persons,
-            sortedPersons: sortedPersons, seenAs: seenAs, offsets: offsets, positions: positions.array(),
-            auxes: auxes.array())
+            sortedPersons: sortedPersons, seenAs: seenAs, offsets: offsets, positions: positions, auxes: auxes)
     }
 }
 
@@ -200,24 +207,16 @@ final class ChunkResults<Value: Sendable>: @unchecked Sendable {
     }
 }
 
-/// A buffer that several threads fill at disjoint indexes: the merge's counting sort gives each chunk its own
-/// slots (prefix sums over the chunks' counts), so no slot is written twice, and the buffer is read only after
-/// `concurrentPerform` has returned (which orders every write before the read). No lock: one per write would
-/// cost more than the sort.
-final class SharedSlots: @unchecked Sendable {
-    private let buffer: UnsafeMutableBufferPointer<Int32>
+/// A result array's uninitialized storage that several threads fill at disjoint indexes: the merge's counting sort
+/// gives each chunk its own slots (prefix sums over the chunks' counts), so every slot is written exactly once, and
+/// the array is used only after `concurrentPerform` has returned (which orders every write before the read). No
+/// lock: one per write would cost more than the sort.
+struct SharedSlots: @unchecked Sendable {
+    private let base: UnsafeMutablePointer<Int32>?
 
-    init(count: Int) {
-        buffer = .allocate(capacity: max(1, count))
-        buffer.initialize(repeating: 0)
-        self.count = count
+    init(_ buffer: UnsafeMutableBufferPointer<Int32>) {
+        base = buffer.baseAddress
     }
 
-    let count: Int
-
-    deinit { buffer.deallocate() }
-
-    func write(_ value: Int32, at index: Int) { buffer[index] = value }
-
-    func array() -> [Int32] { Array(buffer.prefix(count)) }
+    func write(_ value: Int32, at index: Int) { base?[index] = value }
 }
