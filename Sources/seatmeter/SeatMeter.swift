@@ -8,6 +8,7 @@ struct SeatMeter: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "seatmeter",
         abstract: "Counts help desk licence seats (Team and Support models) from the help desk's mail headers.",
+        version: SeatMeterVersion.current,
         subcommands: [
             RunCommand.self, SyncCommand.self, ImportCommand.self, UsersCommand.self, ReportCommand.self,
             ExplainCommand.self, InspectCommand.self, CheckConfigCommand.self,

@@ -217,7 +217,7 @@ struct DaemonTests {
         let lines = log.split(separator: "\n")
         #expect(lines.count > 10)
         #expect(lines.allSatisfy { $0.range(of: #"^<[0-7]>"#, options: .regularExpression) != nil }, "\(log)")
-        #expect(lines.contains { $0.hasPrefix("<5>notice seatmeter started") })
+        #expect(lines.contains { $0.hasPrefix("<5>notice seatmeter started") && $0.contains("version=0.3.0") })
         #expect(lines.contains { $0.hasPrefix("<6>info sync cycle finished") && $0.contains("account=helpdesk") })
         #expect(!log.contains(server.password), "the IMAP password is in the log")
         #expect(!log.contains(smtpPassword), "the SMTP password is in the log")

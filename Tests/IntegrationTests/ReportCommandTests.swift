@@ -5,6 +5,12 @@ import Testing
 /// `seatmeter report` on the built binary: it reads the ledger without creating or changing it.
 @Suite(.timeLimit(.minutes(2)))
 struct ReportCommandTests {
+    @Test func versionIsPrinted() throws {
+        let output = try TestTools.run(try PackageRoot.product("seatmeter"), ["--version"], check: false)
+        #expect(output.status == 0)
+        #expect(output.standardOutput == "0.3.0\n")
+    }
+
     @Test func aMissingLedgerIsAnErrorNamingItAndIsNotCreated() throws {
         let directory = try TemporaryDirectory(prefix: "seatmeter-report")
         let ledger = directory.path + "/typo/seatmeter.sqlite"

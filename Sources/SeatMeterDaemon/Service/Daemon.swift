@@ -128,6 +128,7 @@ package struct Daemon: Sendable {
         logger.notice(
             "seatmeter started",
             metadata: [
+                "version": "\(SeatMeterVersion.current)",
                 "config": "\(options.configurationPath)", "ledger": "\(settings.configuration.ledgerPath)",
                 "accounts": "\(settings.configuration.accounts.map(\.name).joined(separator: ","))",
                 "report.schedule": "\(settings.schedule)", "report.timezone": "\(settings.timeZone.identifier)",
