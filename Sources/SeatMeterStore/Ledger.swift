@@ -126,6 +126,10 @@ package final class Ledger: Sendable {
             // `kill -9` of the process; a power loss or OS crash may roll back the last commits before a
             // checkpoint, never corrupt the file (https://www.sqlite.org/pragma.html#pragma_synchronous).
             // A rolled-back batch is fetched again on the next sync: its checkpoint rolled back with it.
+            // 16 KB pages for a new ledger (an existing one keeps its size): a sync's commits write a quarter as
+            // many WAL frames (two system calls each) for the same bytes, and a report's scans step fewer pages.
+            // Measured on the 100,000-message bench: cold sync 1.45 s -> 1.25 s (medians of 11, interleaved).
+            try db.execute(sql: "PRAGMA page_size = 16384")
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
             // A persistent WAL is not truncated by checkpoints; cap what stays on disk after one.
             try db.execute(sql: "PRAGMA journal_size_limit = 33554432")
