@@ -104,7 +104,7 @@ extension Ledger {
     /// what counting the selection in the date index would (both a pass over a million rows in about 0.1 s), and a
     /// report's selection is most of a ledger.
     static func idHalves(of selection: Selection, parallelMinimum: Int, in db: Database) throws -> [Half] {
-        let bounds = try RawStatement(db, sql: "SELECT MIN(id), MAX(id) FROM message")
+        let bounds = try RawStatement(db, sql: idBoundsQuery)
         defer { bounds.reset() }
         guard try bounds.step(), !bounds.isNull(0) else { return [] }
         let (first, last) = (bounds.int64(0), bounds.int64(1))
@@ -122,6 +122,10 @@ extension Ledger {
                 count: Int(last - cut + 1)),
         ]
     }
+
+    /// The smallest and largest message id: two subqueries, each one B-tree descent. `SELECT MIN(id), MAX(id)` would
+    /// scan the whole table (SQLite's min/max optimization takes a lone aggregate only): 0.09 s on a million messages.
+    static let idBoundsQuery = "SELECT (SELECT MIN(id) FROM message), (SELECT MAX(id) FROM message)"
 
     func observations(from: Date?, to: Date?, parallelMinimum: Int) throws -> [MessageObservation] {
         let selection = Selection(from: from, to: to)

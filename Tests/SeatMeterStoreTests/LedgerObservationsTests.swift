@@ -95,6 +95,14 @@ struct LedgerObservationsTests {
         }
     }
 
+    /// The id bounds of a read are two index descents, not a scan of every message.
+    @Test func theIdBoundsAreFoundWithoutAScan() throws {
+        let plan = try ledger().queryPlan(sql: Ledger.idBoundsQuery)
+        #expect(plan.filter { $0.contains("SEARCH message") }.count == 2, "\(plan)")
+        #expect(!plan.contains { $0.contains("SCAN message") }, "\(plan)")
+        #expect(try ledger().strings(sql: Ledger.idBoundsQuery) == ["1"])
+    }
+
     @Test(arguments: ranges)
     func aReadCutInTwoHalvesEqualsOneScan(from: Int?, to: Int?) throws {
         let ledger = try ledger()

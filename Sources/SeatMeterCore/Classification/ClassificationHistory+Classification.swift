@@ -9,29 +9,54 @@ extension ClassificationHistory {
 
     /// ``classification(in:)``; without `evidence` the reasons carry counts but no evidence messages (cheaper when
     /// only roles and counts are wanted).
-    func classification(in window: DateInterval?, evidence withEvidence: Bool) -> Classification {
+    ///
+    /// Each person's verdict depends on their own events only: the people are cut in `parts` (by default one per
+    /// processor when there are thousands) judged at once, and joined in order.
+    func classification(
+        in window: DateInterval?, evidence withEvidence: Bool, parts: Int? = nil
+    ) -> Classification {
         let span = span(window)
         var people: [PersonVerdict] = []
         var excluded: [ExcludedAddress] = []
-        var counted = Set<String>()
         if !span.isEmpty {
-            for person in sortedPersons {
-                let index = Int(person)
-                let inferred = Track.agentKinds.filter { has(index, $0.0, in: span) }
-                if !persons[index].isExcluded,
-                    !inferred.isEmpty || has(index, .sent, in: span) || has(index, .received, in: span)
-                {
-                    people.append(verdict(index, inferred: inferred, span: span, evidence: withEvidence))
-                    counted.insert(persons[index].identity)
-                } else if let address = exclusion(index, span: span, evidence: withEvidence) {
-                    excluded.append(address)
-                }
+            let parts = max(1, parts ?? parallelParts(sortedPersons.count, minimum: 1_000))
+            let bounds = (0...parts).map { sortedPersons.count * $0 / parts }
+            let results = ChunkResults<([PersonVerdict], [ExcludedAddress])>(count: parts)
+            forEachChunk(parts) { part in
+                results.store(
+                    judge(sortedPersons[bounds[part]..<bounds[part + 1]], span: span, evidence: withEvidence),
+                    at: part)
+            }
+            for (partPeople, partExcluded) in results.all {
+                people += partPeople
+                excluded += partExcluded
             }
         }
+        let counted = Set(people.lazy.map(\.address))
         let inactive = compiled.rosterAddresses.keys.filter { !counted.contains($0) }.sorted()
         return Classification(
             people: people, excluded: excluded, inactiveRosterAgents: inactive, messagesConsidered: span.count,
             undatedMessagesSkipped: window == nil ? 0 : undatedProcessed + undatedSkipped)
+    }
+
+    /// The verdicts of `persons` (counted people) and their excluded addresses inside `span`, in their order.
+    private func judge(
+        _ persons: ArraySlice<Int32>, span: Range<Int32>, evidence withEvidence: Bool
+    ) -> ([PersonVerdict], [ExcludedAddress]) {
+        var people: [PersonVerdict] = []
+        var excluded: [ExcludedAddress] = []
+        for person in persons {
+            let index = Int(person)
+            let inferred = Track.agentKinds.filter { has(index, $0.0, in: span) }
+            if !self.persons[index].isExcluded,
+                !inferred.isEmpty || has(index, .sent, in: span) || has(index, .received, in: span)
+            {
+                people.append(verdict(index, inferred: inferred, span: span, evidence: withEvidence))
+            } else if let address = exclusion(index, span: span, evidence: withEvidence) {
+                excluded.append(address)
+            }
+        }
+        return (people, excluded)
     }
 
     /// The display name at the end of `span`: the last non-empty name seen before it.

@@ -132,7 +132,15 @@ package struct ClassificationHistory: Sendable {
     /// Seats in `window` (all messages when nil): the counts ``classification(in:)`` would give, without building
     /// verdicts or evidence.
     package func seats(in window: DateInterval?) -> SeatCounts {
-        let span = span(window)
+        seats(in: span(window))
+    }
+
+    /// ``seats(in:)`` for each of `windows`, in order; several windows are counted at once, one per processor.
+    package func seats(in windows: [DateInterval]) -> [SeatCounts] {
+        windows.map { span($0) }.concurrentMap(minimum: 1) { seats(in: $0) }
+    }
+
+    private func seats(in span: Range<Int32>) -> SeatCounts {
         var seats = SeatCounts()
         guard !span.isEmpty else { return seats }
         for index in persons.indices where !persons[index].isExcluded {

@@ -60,7 +60,7 @@ extension ClassificationRun {
     ) -> ClassificationHistory {
         let arranged = MessageOrder(batch, within: window)
         let count = arranged.order.count
-        let chunks = max(1, min(ProcessInfo.processInfo.activeProcessorCount, 8, count / max(1, chunkMinimum)))
+        let chunks = parallelParts(count, minimum: chunkMinimum)
         let bounds = (0...chunks).map { count * $0 / chunks }
         let runs: [ClassificationRun]
         if chunks == 1 {
@@ -118,7 +118,7 @@ extension ClassificationRun {
         let counts = ChunkResults<[Int32]>(count: chunkCount)
         let personAux = Self.personAux
         let chunkMaps = maps
-        Self.forEachChunk(chunkCount) { chunk in
+        forEachChunk(chunkCount) { chunk in
             var count = [Int32](repeating: 0, count: keyCount)
             let map = chunkMaps[chunk]
             for event in runs[chunk].events {
@@ -148,7 +148,7 @@ extension ClassificationRun {
             auxes = [Int32](unsafeUninitializedCapacity: total) { auxBuffer, auxesWritten in
                 let positionSlots = SharedSlots(positionBuffer)
                 let auxSlots = SharedSlots(auxBuffer)
-                Self.forEachChunk(chunkCount) { chunk in
+                forEachChunk(chunkCount) { chunk in
                     var cursor = chunkStarts[chunk]
                     let map = chunkMaps[chunk]
                     for event in runs[chunk].events {
@@ -173,50 +173,4 @@ extension ClassificationRun {
             undatedProcessed: arranged.undatedProcessed, undatedSkipped: arranged.undatedSkipped, persons: persons,
             sortedPersons: sortedPersons, seenAs: seenAs, offsets: offsets, positions: positions, auxes: auxes)
     }
-}
-
-extension ClassificationRun {
-    /// Runs `body` for each chunk, in parallel when there are several.
-    static func forEachChunk(_ count: Int, _ body: @Sendable (Int) -> Void) {
-        if count == 1 {
-            body(0)
-        } else {
-            DispatchQueue.concurrentPerform(iterations: count, execute: body)
-        }
-    }
-}
-
-/// Collects one value per chunk from `concurrentPerform`'s threads: each thread stores its value once, under the
-/// lock; ``all`` is read after every thread has finished.
-final class ChunkResults<Value: Sendable>: @unchecked Sendable {
-    private let lock = NSLock()
-    private var values: [Value?]
-
-    init(count: Int) { values = Array(repeating: nil, count: count) }
-
-    func store(_ value: Value, at index: Int) {
-        lock.lock()
-        defer { lock.unlock() }
-        values[index] = value
-    }
-
-    var all: [Value] {
-        lock.lock()
-        defer { lock.unlock() }
-        return values.compactMap { $0 }
-    }
-}
-
-/// A result array's uninitialized storage that several threads fill at disjoint indexes: the merge's counting sort
-/// gives each chunk its own slots (prefix sums over the chunks' counts), so every slot is written exactly once, and
-/// the array is used only after `concurrentPerform` has returned (which orders every write before the read). No
-/// lock: one per write would cost more than the sort.
-struct SharedSlots: @unchecked Sendable {
-    private let base: UnsafeMutablePointer<Int32>?
-
-    init(_ buffer: UnsafeMutableBufferPointer<Int32>) {
-        base = buffer.baseAddress
-    }
-
-    func write(_ value: Int32, at index: Int) { base?[index] = value }
 }

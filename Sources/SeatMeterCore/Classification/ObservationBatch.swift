@@ -215,7 +215,7 @@ extension ObservationBatch {
     /// The observations in compact form, in the same order; addresses and names are numbered in order of first
     /// appearance. A large array is converted in parts at once, one per processor (up to 4).
     package init(_ observations: [MessageObservation], parallelMinimum: Int = 100_000) {
-        let parts = max(1, min(ProcessInfo.processInfo.activeProcessorCount, 4, observations.count / parallelMinimum))
+        let parts = parallelParts(observations.count, minimum: parallelMinimum, maximum: 4)
         if parts == 1 {
             self.init(observations, range: observations.indices)
             return

@@ -48,10 +48,19 @@ package indirect enum JSONValue: Sendable, Equatable {
                 return
             }
             out.append(UInt8(ascii: "["))
-            for (index, value) in values.enumerated() {
-                if index > 0 { out.append(UInt8(ascii: ",")) }
-                if pretty { Self.newline(&out, indent + 1) }
-                value.write(to: &out, pretty: pretty, indent: indent + 1)
+            let parts = parallelParts(values.count, minimum: Self.parallelElements)
+            if parts == 1 {
+                Self.write(values[...], first: true, to: &out, pretty: pretty, indent: indent + 1)
+            } else {
+                // A long array (a report's people) is written in parts at once, joined in order.
+                let results = ChunkResults<[UInt8]>(count: parts)
+                forEachChunk(parts) { part in
+                    var bytes: [UInt8] = []
+                    let range = (values.count * part / parts)..<(values.count * (part + 1) / parts)
+                    Self.write(values[range], first: part == 0, to: &bytes, pretty: pretty, indent: indent + 1)
+                    results.store(bytes, at: part)
+                }
+                for bytes in results.all { out.append(contentsOf: bytes) }
             }
             if pretty { Self.newline(&out, indent) }
             out.append(UInt8(ascii: "]"))
@@ -71,6 +80,20 @@ package indirect enum JSONValue: Sendable, Equatable {
             }
             if pretty { Self.newline(&out, indent) }
             out.append(UInt8(ascii: "}"))
+        }
+    }
+
+    /// Arrays of at least twice this many elements are written in parts at once.
+    static let parallelElements = 1_024
+
+    /// Array elements, each after a comma unless it is the array's first.
+    private static func write(
+        _ values: ArraySlice<JSONValue>, first: Bool, to out: inout [UInt8], pretty: Bool, indent: Int
+    ) {
+        for index in values.indices {
+            if index > values.startIndex || !first { out.append(UInt8(ascii: ",")) }
+            if pretty { newline(&out, indent) }
+            values[index].write(to: &out, pretty: pretty, indent: indent)
         }
     }
 

@@ -1,4 +1,4 @@
-package import Foundation
+import Foundation
 
 extension MessageFacts {
     /// The `seatmeter inspect` object: addresses by lowercased header name (identity form), decoded subject,

@@ -6,7 +6,7 @@ extension ReportRendering {
         let format = ReportFormatting(timeZone: report.timeZone)
         let seats = report.licenceWindow.seats
         let costs = report.costs
-        func date(_ value: Date?) -> JSONValue { value.map { .string(format.iso($0)) } ?? .null }
+        @Sendable func date(_ value: Date?) -> JSONValue { value.map { .string(format.iso($0)) } ?? .null }
         func money(_ value: Double?) -> JSONValue { value.map { .double(($0 * 100).rounded() / 100) } ?? .null }
         func share(_ value: Double?) -> JSONValue { value.map { .double(($0 * 10_000).rounded() / 10_000) } ?? .null }
         func period(_ period: ReportPeriod) -> JSONValue {
@@ -24,14 +24,14 @@ extension ReportRendering {
                 [("days", .int(window.days)), ("start", date(window.start)), ("end", date(window.end))]
                     + seatFields(window.seats))
         }
-        func evidence(_ evidence: Evidence) -> JSONValue {
+        @Sendable func evidence(_ evidence: Evidence) -> JSONValue {
             .object([
                 ("date", date(evidence.date)), ("account", .string(evidence.account)),
                 ("folder", .string(evidence.folder)), ("message_id", .optional(evidence.messageID)),
                 ("subject", .optional(evidence.subject)), ("detail", .optional(evidence.detail)),
             ])
         }
-        func reason(_ reason: AgentReason) -> JSONValue {
+        @Sendable func reason(_ reason: AgentReason) -> JSONValue {
             .object([
                 ("kind", .string(reason.kind.rawValue)), ("summary", .string(reason.summary)),
                 ("evidence_count", .int(reason.evidenceCount)), ("evidence", .array(reason.evidence.map(evidence))),
@@ -108,7 +108,7 @@ extension ReportRendering {
                             (
                                 "outside_roster",
                                 .array(
-                                    ownership.outsideRoster.map { holder in
+                                    ownership.outsideRoster.concurrentMap { holder in
                                         .object([
                                             ("address", .string(holder.address)), ("name", .string(holder.name)),
                                             ("reasons", .array(holder.reasons.map(reason))),
@@ -239,7 +239,7 @@ extension ReportRendering {
                     ),
                 ])
             ),
-            ("people", .array(report.people.map { person(json: $0, format: format) })),
+            ("people", .array(report.people.concurrentMap { person(json: $0, format: format) })),
         ])
     }
 

@@ -26,36 +26,41 @@ extension SeatReport {
         let previousStart = calendar.adding(days: -7, to: period.start)
         let previousPeriod = ReportPeriod(
             start: previousStart, end: period.start, label: calendar.isoWeek(previousStart))
-        let previous = history.classification(
-            in: calendar.window(days: days, endingAt: previousPeriod.end), evidence: false)
+        let previousInterval = calendar.window(days: days, endingAt: previousPeriod.end)
+        let previous = history.classification(in: previousInterval, evidence: false)
 
-        func seatsEnding(_ end: Date) -> SeatCounts {
-            if end == period.end { return seats }
-            if end == previousPeriod.end { return previous.seats }
-            return history.seats(in: calendar.window(days: days, endingAt: end))
+        // Every other window's seats, counted at once: the standard windows, and the licence windows ending at each
+        // day of the period (high-water mark) and at each trend week's end.
+        let dayEnds = (1...7).map { calendar.adding(days: $0, to: period.start) }
+        let weekEnds = (0..<Self.trendWeeks).reversed().map { calendar.adding(days: -7 * $0, to: period.end) }
+        let standard = Self.standardWindowDays.map { calendar.window(days: $0, endingAt: period.end) }
+        var counted: [DateInterval: SeatCounts] = [licenceInterval: seats, previousInterval: previous.seats]
+        var missing: [DateInterval] = []
+        for interval in standard + (dayEnds + weekEnds).map({ calendar.window(days: days, endingAt: $0) })
+        where counted[interval] == nil && !missing.contains(interval) {
+            missing.append(interval)
         }
+        for (interval, found) in zip(missing, history.seats(in: missing)) { counted[interval] = found }
+        func seatsIn(_ interval: DateInterval) -> SeatCounts { counted[interval] ?? history.seats(in: interval) }
+        func seatsEnding(_ end: Date) -> SeatCounts { seatsIn(calendar.window(days: days, endingAt: end)) }
 
-        let windows = Self.standardWindowDays.map { windowDays -> SeatWindow in
-            let interval = calendar.window(days: windowDays, endingAt: period.end)
-            return SeatWindow(
-                days: windowDays, start: interval.start, end: interval.end,
-                seats: windowDays == days ? seats : history.seats(in: interval))
+        let windows = zip(Self.standardWindowDays, standard).map { windowDays, interval in
+            SeatWindow(days: windowDays, start: interval.start, end: interval.end, seats: seatsIn(interval))
         }
         let costs = Self.costs(seats: seats, licensing: input.licensing)
         let questions = Self.questions(current, seats: seats, threshold: input.onBehalfThreshold)
         let recommendation = Self.recommendation(costs: costs, questions: questions, seats: seats)
 
         var highWater = HighWaterMark(agents: -1, day: period.start)
-        for day in 0..<7 {
+        for (day, end) in dayEnds.enumerated() {
             let start = calendar.adding(days: day, to: period.start)
-            let agents = seatsEnding(calendar.adding(days: day + 1, to: period.start)).agents
+            let agents = seatsEnding(end).agents
             if agents > highWater.agents { highWater = HighWaterMark(agents: agents, day: start) }
         }
         let changes = Self.changes(
             current: current, previous: previous, previousPeriod: previousPeriod, highWater: highWater)
 
-        let trend = (0..<Self.trendWeeks).reversed().map { weeksBack -> TrendPoint in
-            let end = calendar.adding(days: -7 * weeksBack, to: period.end)
+        let trend = weekEnds.map { end -> TrendPoint in
             let start = calendar.adding(days: -7, to: end)
             return TrendPoint(weekStart: start, weekEnd: end, label: calendar.isoWeek(start), seats: seatsEnding(end))
         }

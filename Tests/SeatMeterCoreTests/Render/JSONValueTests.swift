@@ -21,6 +21,19 @@ struct JSONValueTests {
         #expect(parsed == [text])
     }
 
+    /// A long array is written in parts at once: the bytes are those of writing it element by element.
+    @Test(arguments: [JSONValue.parallelElements * 2, JSONValue.parallelElements * 7 + 3])
+    func longArraysAreWrittenInOrder(count: Int) throws {
+        let elements = (0..<count).map { JSONValue.object([("n", .int($0)), ("s", .string("é\($0)\""))]) }
+        let array = JSONValue.array(elements)
+        #expect(array.serialized() == "[" + elements.map { $0.serialized() }.joined(separator: ",") + "]")
+        let pretty = (0..<count).map { "  {\n    \"n\": \($0),\n    \"s\": \"é\($0)\\\"\"\n  }" }
+        #expect(array.serialized(pretty: true) == "[\n" + pretty.joined(separator: ",\n") + "\n]")
+        let nested = JSONValue.object([("people", array)]).serialized(pretty: true)
+        let parsed = try JSONSerialization.jsonObject(with: Data(nested.utf8)) as? [String: [[String: Any]]]
+        #expect(parsed?["people"]?.map { $0["n"] as? Int } == (0..<count).map { $0 })
+    }
+
     @Test(arguments: [
         (JSONValue.int(0), "0"), (.int(-42), "-42"), (.int(Int.max), "9223372036854775807"),
         (.int(Int.min), "-9223372036854775808"), (.double(3), "3"), (.double(-2.5), "-2.5"),

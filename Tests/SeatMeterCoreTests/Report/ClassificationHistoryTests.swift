@@ -1,7 +1,8 @@
 import Foundation
-import SeatMeterCore
 import TestSupport
 import Testing
+
+@testable import SeatMeterCore
 
 /// The multi-window path (``ClassificationHistory``) against the single-window one
 /// (``Classifier/classify(_:window:)``),
@@ -68,6 +69,23 @@ struct ClassificationHistoryTests {
         #expect(chunked.seats(in: window) == single.seats)
         #expect(single.messagesConsidered > 0)
         if window == nil { #expect(fromHistory == single) }
+    }
+
+    /// People judged in parts at once (as for thousands of people) give the same classification, in the same order,
+    /// and the seats of many windows counted at once equal those counted one by one.
+    @Test(arguments: [2, 3, 7])
+    func peopleJudgedInPartsEqualOneByOne(parts: Int) throws {
+        let history = try Classifier(rules: Self.rules).history(Self.observations)
+        let windows = Self.windows.compactMap { $0 }
+        for window in Self.windows {
+            let whole = history.classification(in: window, evidence: true, parts: 1)
+            #expect(whole.people.count > 100)
+            #expect(history.classification(in: window, evidence: true, parts: parts) == whole)
+            #expect(history.classification(in: window, evidence: false, parts: parts)
+                == history.classification(in: window, evidence: false, parts: 1))
+        }
+        #expect(history.seats(in: windows) == windows.map { history.seats(in: $0) })
+        #expect(Set(history.seats(in: windows).map(\.teamUsers)).count > 1)
     }
 
     @Test func classifyWindowsEqualsOneByOne() throws {
