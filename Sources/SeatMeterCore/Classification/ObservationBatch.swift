@@ -35,12 +35,17 @@ package struct ObservationBatch: Sendable {
     package private(set) var reasonList: [UInt32] = []
     /// Message → end of its appearances (exclusive); the start is the previous message's end.
     package private(set) var appearanceEnds: [Int32] = []
-    /// Message → start of its Message-ID in ``text``; the subject follows it.
+    /// Message → start of its Message-ID in its text segment; the subject follows it.
     private var textStarts: [Int] = []
     /// Message → byte counts of its Message-ID and subject, -1 when absent.
     private var messageIDLengths: [Int32] = []
     private var subjectLengths: [Int32] = []
+    /// The text of the messages from ``textFirstMessage`` on (new messages' text is appended here).
     private var text: [UInt8] = []
+    private var textFirstMessage = 0
+    /// The text of earlier messages, in segments with their first message, ascending: an appended batch's text
+    /// becomes a segment of its own instead of being copied (tens of megabytes for a million messages).
+    private var earlierTexts: [(firstMessage: Int, bytes: [UInt8])] = []
 
     // MARK: - Appearances
 
@@ -120,15 +125,17 @@ package struct ObservationBatch: Sendable {
         let folderMap = other.folderLists.map { intern(folders: $0) }
         let reasonMap = other.reasonLists.map { intern(reasons: $0) }
         let appearanceBase = Int32(appearanceAddresses.count)
-        let textBase = text.count
+        let messageBase = count
         dates.append(contentsOf: other.dates)
         folderList.append(contentsOf: other.folderList.lazy.map { folderMap[Int($0)] })
         reasonList.append(contentsOf: other.reasonList.lazy.map { reasonMap[Int($0)] })
         appearanceEnds.append(contentsOf: other.appearanceEnds.lazy.map { $0 + appearanceBase })
-        textStarts.append(contentsOf: other.textStarts.lazy.map { $0 + textBase })
+        earlierTexts.append((textFirstMessage, text))
+        earlierTexts += other.earlierTexts.map { ($0.firstMessage + messageBase, $0.bytes) }
+        (text, textFirstMessage) = (other.text, other.textFirstMessage + messageBase)
+        textStarts.append(contentsOf: other.textStarts)
         messageIDLengths.append(contentsOf: other.messageIDLengths)
         subjectLengths.append(contentsOf: other.subjectLengths)
-        text.append(contentsOf: other.text)
         appearanceAddresses.append(contentsOf: other.appearanceAddresses)
         appearanceNames.append(contentsOf: other.appearanceNames)
         appearanceFields.append(contentsOf: other.appearanceFields)
@@ -175,7 +182,7 @@ package struct ObservationBatch: Sendable {
         let length = Int(messageIDLengths[index])
         guard length >= 0 else { return body(nil) }
         let start = textStarts[index]
-        return text.withUnsafeBufferPointer { body(UnsafeBufferPointer(rebasing: $0[start..<start + length])) }
+        return withText(of: index) { body(UnsafeBufferPointer(rebasing: $0[start..<start + length])) }
     }
 
     /// Calls `body` with the subject's UTF-8 bytes (nil when absent), valid only during the call.
@@ -183,7 +190,15 @@ package struct ObservationBatch: Sendable {
         let length = Int(subjectLengths[index])
         guard length >= 0 else { return body(nil) }
         let start = textStarts[index] + max(0, Int(messageIDLengths[index]))
-        return text.withUnsafeBufferPointer { body(UnsafeBufferPointer(rebasing: $0[start..<start + length])) }
+        return withText(of: index) { body(UnsafeBufferPointer(rebasing: $0[start..<start + length])) }
+    }
+
+    /// Calls `body` with the text segment that holds message `index`'s Message-ID and subject.
+    private func withText<R>(of index: Int, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
+        if index >= textFirstMessage { return text.withUnsafeBufferPointer(body) }
+        // The last segment starting at or before the message (an empty batch's segment may share its start).
+        let segment = earlierTexts.lastIndex { $0.firstMessage <= index } ?? 0
+        return earlierTexts[segment].bytes.withUnsafeBufferPointer(body)
     }
 
     /// The folders message `index` was seen in.

@@ -79,11 +79,18 @@ struct ObservationBatchTests {
                 }
             }
         }
-        // Each part numbers its folder and reason lists on its own: appending renumbers the second part's.
+        // Each part numbers its folder and reason lists on its own: appending renumbers the later parts'. Appended
+        // parts keep their Message-ID and subject text (segments): an empty part, messages added after appending.
+        var third = ObservationBatch(addresses: whole.addresses, names: whole.names)
         for index in 0..<700 { add(index, to: &first) }
-        for index in 700..<whole.count { add(index, to: &second) }
+        for index in 700..<1_300 { add(index, to: &second) }
+        for index in 1_300..<1_700 { add(index, to: &third) }
+        first.append(ObservationBatch(addresses: whole.addresses, names: whole.names))
         first.append(second)
+        first.append(third)
+        for index in 1_700..<whole.count { add(index, to: &first) }
         #expect(first.observations == whole.observations)
+        #expect((0..<whole.count).allSatisfy { first.subject(of: $0) == Self.observations[$0].subject })
     }
 
     @Test func classifyingTheBatchEqualsClassifyingTheObservations() throws {
