@@ -21,6 +21,8 @@ let package = Package(
             pkgConfig: "libcurl",
             providers: [.apt(["libcurl4-openssl-dev"])]
         ),
+        // Heap settings made before main for the one-shot commands that read many messages (heap_tuning.c).
+        .target(name: "CHeapTuning"),
         // Pure: header parsing, identities, classification, report model. No I/O, no libcurl, no GRDB.
         .target(name: "SeatMeterCore"),
         // The only importer of CCurl: IMAP over connect-only sessions, SMTP delivery.
@@ -46,7 +48,7 @@ let package = Package(
         .executableTarget(
             name: "seatmeter",
             dependencies: [
-                "SeatMeterDaemon", "SeatMeterCore",
+                "SeatMeterDaemon", "SeatMeterCore", "CHeapTuning",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CHeapTuning
 import Foundation
 import Logging
 import SeatMeterDaemon
@@ -36,6 +37,8 @@ struct ConfigOptions: ParsableArguments {
         LoggingBootstrap.once(stream: .standardError, level: level)
         var logger = Logger(label: "seatmeter")
         logger.logLevel = level
+        // report, users and explain keep freed heap memory for reuse (heap_tuning.c).
+        logger.debug("heap", metadata: ["heap.keeps_freed_memory": "\(seatmeter_heap_tuned() == 1)"])
         return (configuration, logger)
     }
 }
