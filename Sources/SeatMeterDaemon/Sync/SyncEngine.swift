@@ -144,6 +144,35 @@ package struct SyncEngine: Sendable {
             throw SyncFailure(account: account.name, folder: nil, imap: error)
         }
         defer { session.logout() }
+        // One writer for all the folders: the next folder is fetched while the last batches of the previous one
+        // commit. A folder's run is recorded once its batches have committed.
+        let writer = BatchWriter(ledger: ledger)
+        var fetched: [(folder: String, summary: FolderSyncSummary, started: ContinuousClock.Instant)] = []
+        var submitted: [String] = []
+        /// Waits for the writer, then records the folders fetched completely.
+        func recordFetched() throws {
+            for (folder, result) in zip(submitted, try writer.finish()) {
+                guard let index = fetched.firstIndex(where: { $0.folder == folder }) else { continue }
+                fetched[index].summary.newMessages += result.newMessages
+                fetched[index].summary.duplicates += result.duplicates
+            }
+            let finished = ContinuousClock.now
+            for (position, var entry) in fetched.enumerated() {
+                // A folder's time runs from its start to the next folder's start (the last one's: to the last commit).
+                let end = position + 1 < fetched.count ? fetched[position + 1].started : finished
+                entry.summary.seconds += (end - entry.started).timeInterval
+                entry.summary.total =
+                    try ledger.checkpoint(account: account.name, folder: entry.folder)?.messageCount
+                    ?? entry.summary.total
+                summaries[entry.folder] = entry.summary
+                recordRun(account: account.name, folder: entry.folder, summary: entry.summary, error: nil)
+                logger.notice(
+                    "folder synced",
+                    metadata: ["imap.mailbox": "\(entry.folder)", "sync.new": "\(entry.summary.newMessages)",
+                               "sync.total": "\(entry.summary.total)"])
+            }
+            fetched = []
+        }
         for folder in account.incomingFolders + account.outgoingFolders {
             if shouldContinue?() == false { break }
             let role = role(of: folder, in: account)
@@ -151,8 +180,12 @@ package struct SyncEngine: Sendable {
             summary.error = nil
             let started = ContinuousClock.now
             do {
-                try syncFolder(session: session, account: account.name, folder: folder, role: role,
-                               summary: &summary, logger: logger)
+                if try syncFolder(
+                    session: session, writer: writer, submitted: &submitted, account: account.name, folder: folder,
+                    role: role, logger: logger)
+                {
+                    summary.uidValidityChanged = true
+                }
             } catch let error as IMAPError where error.kind == .folderNotFound {
                 // The session is still usable: report this folder and go on with the others.
                 let failure = SyncFailure(account: account.name, folder: folder, imap: error)
@@ -161,20 +194,17 @@ package struct SyncEngine: Sendable {
                 recordRun(account: account.name, folder: folder, summary: summary, error: failure.description)
                 logger.error("folder sync failed", metadata: ["imap.mailbox": "\(folder)", "error": "\(error)"])
                 continue
-            } catch let error as IMAPError {
+            } catch {
+                // Let the batches already fetched commit (their checkpoints are valid) and record the folders
+                // fetched before this one, then report the failure.
                 summaries[folder] = summary
-                throw SyncFailure(account: account.name, folder: folder, imap: error)
+                try recordFetched()
+                if let error = error as? IMAPError { throw SyncFailure(account: account.name, folder: folder, imap: error) }
+                throw error
             }
-            let elapsed = ContinuousClock.now - started
-            summary.seconds += elapsed.timeInterval
-            summary.total = try ledger.checkpoint(account: account.name, folder: folder)?.messageCount ?? summary.total
-            summaries[folder] = summary
-            recordRun(account: account.name, folder: folder, summary: summary, error: nil)
-            logger.notice(
-                "folder synced",
-                metadata: ["imap.mailbox": "\(folder)", "sync.new": "\(summary.newMessages)",
-                           "sync.total": "\(summary.total)"])
+            fetched.append((folder, summary, started))
         }
+        try recordFetched()
     }
 
     private func recordRun(account: String, folder: String, summary: FolderSyncSummary?, error: String?) {
@@ -189,66 +219,59 @@ package struct SyncEngine: Sendable {
         }
     }
 
+    /// Fetches the folder's new messages above its checkpoint and submits them to `writer`, one batch per UID range
+    /// (its folder appended to `submitted`). A folder whose UIDVALIDITY changed is rescanned: returns true.
     private func syncFolder(
-        session: IMAPSession, account: String, folder: String, role: FolderRole,
-        summary: inout FolderSyncSummary, logger: Logger
-    ) throws {
+        session: IMAPSession, writer: BatchWriter, submitted: inout [String], account: String, folder: String,
+        role: FolderRole, logger: Logger
+    ) throws -> Bool {
         let status = try session.examine(folder)
         var checkpoint = try ledger.checkpoint(account: account, folder: folder)
-        if let known = checkpoint, known.uidValidity != status.uidValidity {
+        let rescanned = checkpoint.map { $0.uidValidity != status.uidValidity } ?? false
+        if let known = checkpoint, rescanned {
             logger.warning(
                 "UIDVALIDITY changed, rescanning the folder",
                 metadata: ["imap.mailbox": "\(folder)", "old": "\(known.uidValidity)", "new": "\(status.uidValidity)"])
             try ledger.resetCheckpoint(account: account, folder: folder, uidValidity: status.uidValidity)
-            summary.uidValidityChanged = true
             checkpoint = try ledger.checkpoint(account: account, folder: folder)
         }
         let start = (checkpoint?.lastUID ?? 0) + 1
         let end = status.uidNext > 0 ? status.uidNext - 1 : 0
         guard status.exists > 0, start <= end else {
             // Nothing new: still advance lastSyncAt so the report knows the folder is fresh.
-            _ = try ledger.ingest(IngestBatch(
+            try writer.submit(IngestBatch(
                 account: account, folder: folder, role: role, uidValidity: status.uidValidity, messages: [],
                 checkpointUID: checkpoint?.lastUID ?? 0))
-            return
+            submitted.append(folder)
+            return rescanned
         }
-        let writer = BatchWriter(ledger: ledger)
         let total = Int(end - start + 1)
         let started = ContinuousClock.now
         var done = 0
         var lower = start
-        do {
-            while lower <= end {
-                if shouldContinue?() == false { break }
-                let upper = lower + min(batchSize - 1, end - lower)
-                var messages: [IngestMessage] = []
-                messages.reserveCapacity(Int(upper - lower + 1))
-                try session.fetchHeaders(uids: lower...upper, fields: HeaderParser.fetchedFieldNames) { fetched in
-                    messages.append(IngestMessage(uid: fetched.uid, facts: HeaderParser.parse(fetched.bytes)))
-                }
-                try writer.submit(IngestBatch(
-                    account: account, folder: folder, role: role, uidValidity: status.uidValidity,
-                    messages: messages, checkpointUID: upper))
-                done += Int(upper - lower + 1)
-                if let progress {
-                    let elapsed = ContinuousClock.now - started
-                    progress(SyncProgress(
-                        account: account, folder: folder, done: done, total: total,
-                        elapsed: elapsed.timeInterval))
-                }
-                if upper == UInt32.max { break }
-                lower = upper + 1
+        while lower <= end {
+            if shouldContinue?() == false { break }
+            let upper = lower + min(batchSize - 1, end - lower)
+            var messages: [IngestMessage] = []
+            messages.reserveCapacity(Int(upper - lower + 1))
+            try session.fetchHeaders(uids: lower...upper, fields: HeaderParser.fetchedFieldNames) { fetched in
+                messages.append(IngestMessage(uid: fetched.uid, facts: HeaderParser.parse(fetched.bytes)))
             }
-        } catch {
-            // Let the batches already fetched commit (their checkpoints are valid), then report the failure.
-            _ = try? writer.finish()
-            throw error
+            try writer.submit(IngestBatch(
+                account: account, folder: folder, role: role, uidValidity: status.uidValidity,
+                messages: messages, checkpointUID: upper))
+            submitted.append(folder)
+            done += Int(upper - lower + 1)
+            if let progress {
+                let elapsed = ContinuousClock.now - started
+                progress(SyncProgress(
+                    account: account, folder: folder, done: done, total: total,
+                    elapsed: elapsed.timeInterval))
+            }
+            if upper == UInt32.max { break }
+            lower = upper + 1
         }
-        let results = try writer.finish()
-        for result in results {
-            summary.newMessages += result.newMessages
-            summary.duplicates += result.duplicates
-        }
+        return rescanned
     }
 }
 
