@@ -269,7 +269,7 @@ enum SeatMeterBench {
             let report = SeatReport(input, history: history)
             let built = clock.now
             // One report is one rendering: JSON, the largest (every person with reasons and evidence).
-            _ = ReportRendering.render(report, as: .json)
+            _ = ReportRendering.renderedBytes(report, as: .json)
             let rendered = clock.now
             for format in ReportFormat.allCases where format != .json { _ = ReportRendering.render(report, as: format) }
             reads.append(seconds(read - start))

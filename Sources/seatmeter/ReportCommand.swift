@@ -59,16 +59,16 @@ struct ReportCommand: ParsableCommand {
             return
         }
         let report = try query.build(asOf: reference)
-        let rendered = ReportRendering.render(report, as: ReportFormat(rawValue: format) ?? .text)
+        var rendered = ReportRendering.renderedBytes(report, as: ReportFormat(rawValue: format) ?? .text)
         if let output {
             do {
-                try rendered.write(toFile: output, atomically: true, encoding: .utf8)
+                try Data(rendered).write(to: URL(fileURLWithPath: output), options: .atomic)
             } catch {
                 throw CLIError("cannot write \(output): \(error.localizedDescription)")
             }
         } else {
-            FileHandle.standardOutput.write(Data(rendered.utf8))
-            if !rendered.hasSuffix("\n") { print() }
+            if rendered.last != UInt8(ascii: "\n") { rendered.append(UInt8(ascii: "\n")) }
+            try FileHandle.standardOutput.write(contentsOf: rendered)
         }
     }
 }

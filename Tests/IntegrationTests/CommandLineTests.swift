@@ -195,6 +195,37 @@ struct CommandLineTests {
         #expect(!FileManager.default.fileExists(atPath: directory.path + "/typo"))
     }
 
+    /// `report` writes each format to standard output ending in exactly one line break (the CSV's own CRLF, no stray
+    /// LF after it), and `--output` writes the same bytes without the added break.
+    @Test func reportOutputEndsInOneLineBreakAndMatchesTheOutputFile() throws {
+        let setup = try Setup()
+        let asOf = ["--as-of", "2026-09-01"]
+        for format in ["text", "markdown", "html", "csv", "json"] {
+            let output = try Setup.seatmeter(["report", "--config", setup.config, "--format", format] + asOf)
+            #expect(output.status == 0, "\(output.standardError)")
+            let file = setup.directory.path + "/report.\(format)"
+            let written = try Setup.seatmeter(
+                ["report", "--config", setup.config, "--format", format, "--output", file] + asOf)
+            #expect(written.status == 0 && written.standardOutput.isEmpty, "\(written.standardError)")
+            let bytes = Array(output.standardOutput.utf8)
+            let fileBytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: file)))
+            #expect(bytes.last == UInt8(ascii: "\n"))
+            #expect(!bytes.reversed().starts(with: Array("\n\n".utf8)), "\(format) ends in a blank line")
+            #expect(bytes == fileBytes || bytes == fileBytes + [UInt8(ascii: "\n")], "\(format)")
+            switch format {
+            case "csv":
+                #expect(bytes.reversed().starts(with: Array("\n\r".utf8)) && bytes.dropLast().last == 13)
+                #expect(!bytes.reversed().starts(with: Array("\n\n\r".utf8)))
+                #expect(output.standardOutput.split(separator: "\r\n").count > 1)
+            case "json":
+                let report = try JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any]
+                #expect(report?["schema"] as? String == "seatmeter-report/1")
+            default:
+                break
+            }
+        }
+    }
+
     @Test func inspectPrintsTheContractAndNeverCrashes() throws {
         let directory = try TemporaryDirectory(prefix: "seatmeter-inspect")
         let message = directory.path + "/m.eml"

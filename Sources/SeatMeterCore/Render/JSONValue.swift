@@ -19,10 +19,15 @@ package indirect enum JSONValue: Sendable, Equatable {
 
     /// Serializes; `pretty` indents by two spaces, one key per line.
     package func serialized(pretty: Bool = false) -> String {
+        String(decoding: serializedBytes(pretty: pretty), as: UTF8.self)
+    }
+
+    /// ``serialized(pretty:)`` as UTF-8 bytes (no string made: a report for thousands of people is megabytes).
+    package func serializedBytes(pretty: Bool = false) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(4_096)
         write(to: &out, pretty: pretty, indent: 0)
-        return String(decoding: out, as: UTF8.self)
+        return out
     }
 
     /// Written as UTF-8 bytes: a report for thousands of people is megabytes of small pieces.

@@ -45,8 +45,16 @@ package enum ReportRendering {
         case .markdown: markdown(report)
         case .html: html(report)
         case .csv: csv(report)
-        case .json: json(report).serialized(pretty: true) + "\n"
+        case .json: String(decoding: renderedBytes(report, as: .json), as: UTF8.self)
         }
+    }
+
+    /// ``render(_:as:)`` as UTF-8 bytes; for JSON, the megabytes of a large report are never copied into a string.
+    package static func renderedBytes(_ report: SeatReport, as format: ReportFormat) -> [UInt8] {
+        guard format == .json else { return Array(render(report, as: format).utf8) }
+        var bytes = json(report).serializedBytes(pretty: true)
+        bytes.append(UInt8(ascii: "\n"))
+        return bytes
     }
 
     /// The e-mail subject: `SeatMeter 2025-W02: 1,234 Team users, 56 agents — Support is cheaper`.
