@@ -3,7 +3,7 @@ import SeatMeterStore
 import Synchronization
 
 /// Commits ingest batches on its own thread so that fetching and parsing the next UID range overlaps with
-/// writing the previous ones (two cores). Up to four batches are in flight; when the writer falls behind, the
+/// writing the previous ones (two cores). Up to two batches are in flight; when the writer falls behind, the
 /// batches waiting for it are committed together in one transaction (fewer, larger commits: each commit
 /// rewrites the index pages it touched). The first error stops further writes and is rethrown to the fetching
 /// side. Batches commit strictly in order, so checkpoints only move forward.
@@ -17,8 +17,11 @@ final class BatchWriter: @unchecked Sendable {
     private var results: [IngestResult] = []
     private var failure: (any Error)?
 
-    /// Batches submitted and not yet committed, at most.
-    static let inFlight = 4
+    /// Batches submitted and not yet committed, at most. Two ranges of 4,000 messages rather than four of 2,000: the
+    /// same messages in memory, half as many commits, and each commit rewrites the pages of the (hash-keyed)
+    /// de-duplication index it touched: cold sync of the 100,000-message bench 1.30/1.35 s -> 1.20/1.23 s (medians
+    /// of 9 interleaved runs, twice), 8% less system time, peak RSS 51 -> 55 MB.
+    static let inFlight = 2
     /// Messages per merged transaction, at most (a single larger batch is still committed whole).
     static let messagesPerTransaction = 10_000
 

@@ -8,7 +8,7 @@ package struct ImportEngine: Sendable {
     package var ledger: Ledger
     /// Folder names whose messages are the help desk's own outgoing mail (staff replies).
     package var outgoingFolders: Set<String>
-    package var batchSize = 2000
+    package var batchSize = 4000
     package var progress: (@Sendable (SyncProgress) -> Void)?
 
     package init(ledger: Ledger, outgoingFolders: Set<String>) {

@@ -49,8 +49,8 @@ package struct SyncEngine: Sendable {
     package var configuration: SeatMeterConfiguration
     package var ledger: Ledger
     package var logger: Logger
-    /// UIDs per `UID FETCH` and per ledger transaction.
-    package var batchSize: UInt32 = 2000
+    /// UIDs per `UID FETCH` and per ledger transaction (see ``BatchWriter/inFlight``).
+    package var batchSize: UInt32 = 4000
     /// Attempts per account for transient failures (connection lost, timeout), with exponential backoff.
     package var maxAttempts = 3
     package var backoff: Duration = .seconds(1)
