@@ -44,7 +44,7 @@ extension Ledger {
         }
         return try interned.withLock { (cache: inout InternedIDs) throws -> [IngestResult] in
             cache.trim(limit: Self.addressCacheLimit)
-            var added = InternedIDs()
+            var added: [(table: Interner.Table, value: String)] = []
             do {
                 return try dbWriter.write { db in
                     try batches.map { try Self.ingest($0, at: now, in: db, cache: &cache, added: &added) }
@@ -109,7 +109,7 @@ extension Ledger {
         at now: Date,
         in db: Database,
         cache: inout InternedIDs,
-        added: inout InternedIDs
+        added: inout [(table: Interner.Table, value: String)]
     ) throws -> IngestResult {
         let folderID = try folderID(account: batch.account, folder: batch.folder, role: batch.role, in: db)
         let uidValidity = Int64(batch.uidValidity ?? 0)
@@ -173,7 +173,7 @@ extension Ledger {
                 messageID = insertMessage.lastInsertedRowID
                 result.newMessages += 1
             } else {
-                try interner.removeInserted(since: insertedBefore, cache: &cache, added: &added)
+                try interner.removeInserted(since: insertedBefore, cache: &cache)
                 try selectMessage.bind(blob: hash, at: 1)
                 defer { selectMessage.reset() }
                 guard try selectMessage.step() else {

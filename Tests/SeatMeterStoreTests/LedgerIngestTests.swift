@@ -361,6 +361,38 @@ struct LedgerIngestTests {
         #expect(try ledger.stats().messagesWithDefects == 1)
     }
 
+    /// Names and addresses are interned byte for byte, as the tables' UNIQUE columns compare them: two canonically
+    /// equivalent spellings (precomposed and decomposed "ë") are two rows, and each message reads back as written,
+    /// also when the writer's cache met the other spelling first (in the same batch or an earlier one).
+    @Test func equivalentSpellingsAreInternedAsWritten() throws {
+        let ledger = try Ledger.inMemory()
+        let composed = "Zo\u{00EB}"
+        let decomposed = "Zoe\u{0308}"
+        #expect(composed == decomposed && Array(composed.utf8) != Array(decomposed.utf8))
+        func facts(_ n: Int, _ spelling: String) -> MessageFacts {
+            MessageFacts(
+                messageID: "spelling-\(n)@x", date: Fixtures.epoch.addingTimeInterval(Double(n)), subject: nil,
+                appearances: [
+                    AddressAppearance(field: .from, mailbox: Mailbox(name: spelling, address: "\(spelling)@example.com"))
+                ],
+                digest: "")
+        }
+        let batches = [[facts(0, composed), facts(1, decomposed)], [facts(2, decomposed), facts(3, composed)]]
+        for (index, messages) in batches.enumerated() {
+            try ledger.ingest(IngestBatch(
+                account: "a", folder: "INBOX", role: .incoming, uidValidity: 1,
+                messages: messages.enumerated().map { IngestMessage(uid: UInt32(index * 2 + $0.offset + 1), facts: $0.element) },
+                checkpointUID: UInt32(index * 2 + 2)))
+        }
+        #expect(try ledger.strings(sql: "SELECT COUNT(*) FROM name") == ["2"])
+        #expect(try ledger.strings(sql: "SELECT COUNT(*) FROM address") == ["2"])
+        let written = batches.flatMap { $0 }.map { Array($0.appearances[0].mailbox.name.utf8) }
+        let read = try ledger.observations().map { Array($0.appearances[0].mailbox.name.utf8) }
+        #expect(read == written)
+        let addresses = try ledger.observations().map { Array($0.appearances[0].mailbox.address.utf8) }
+        #expect(addresses == batches.flatMap { $0 }.map { Array($0.appearances[0].mailbox.address.utf8) })
+    }
+
     @Test func textRoundTripsExactlyIncludingUnicodeAndNUL() throws {
         let ledger = try Ledger.inMemory()
         let facts = MessageFacts(

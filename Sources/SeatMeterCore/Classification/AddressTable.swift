@@ -1,11 +1,12 @@
 /// An open-addressing hash table from an address *as written* (its UTF-8 bytes) to a small integer, for the
 /// classifier's hot loop: a million messages carry several million address appearances, and hashing them with
-/// `Dictionary<String, _>` (SipHash, retain/release of each string) dominated the run.
+/// `Dictionary<String, _>` (SipHash, retain/release of each string) dominated the run. The ledger's writer uses it
+/// too, for its cache of interned address and name ids.
 ///
 /// Keys are compared byte for byte. Two canonically equivalent but differently encoded spellings get two entries;
 /// that is harmless here because every entry is resolved to an identity, and identities are merged by `String`
-/// equality afterwards.
-struct AddressTable: Sendable {
+/// equality afterwards (and it is how SQLite's `UNIQUE` columns compare text).
+package struct AddressTable: Sendable {
     /// Per slot: 0 when empty, else `(entry + 1) << 32 | the hash's high 32 bits`; the capacity is a power of
     /// two, at most half full. The tag rejects almost every mismatch without touching the entries.
     private var slots: [UInt64]
@@ -15,17 +16,40 @@ struct AddressTable: Sendable {
     private var arena: [UInt8] = []
     private var mask: Int
 
-    init(capacity: Int = 1024) {
+    package init(capacity: Int = 1024) {
         var size = 16
         while size < capacity * 2 { size *= 2 }
         slots = Array(repeating: 0, count: size)
         mask = size - 1
     }
 
-    var count: Int { spans.count }
+    package var count: Int { spans.count }
+
+    /// The index of `bytes`, nil when the table does not hold them.
+    package func find(_ bytes: UnsafeBufferPointer<UInt8>) -> Int32? {
+        let hash = Self.hash(bytes)
+        let tag = hash >> 32
+        var slot = Int(truncatingIfNeeded: hash) & mask
+        while true {
+            let stored = slots[slot]
+            if stored == 0 { return nil }
+            if stored & 0xFFFF_FFFF == tag {
+                let entry = Int(stored >> 32) - 1
+                if equal(entry, bytes) { return Int32(entry) }
+            }
+            slot = (slot + 1) & mask
+        }
+    }
+
+    /// The index of `string`'s UTF-8 bytes, nil when the table does not hold them.
+    package func find(_ string: String) -> Int32? {
+        if let result = string.utf8.withContiguousStorageIfAvailable({ find($0) }) { return result }
+        var copy = string
+        return copy.withUTF8 { find($0) }
+    }
 
     /// The index of `bytes` (inserting it when new; `inserted` tells which).
-    mutating func index(of bytes: UnsafeBufferPointer<UInt8>) -> (index: Int32, inserted: Bool) {
+    package mutating func index(of bytes: UnsafeBufferPointer<UInt8>) -> (index: Int32, inserted: Bool) {
         let hash = Self.hash(bytes)
         let tag = hash >> 32
         var slot = Int(truncatingIfNeeded: hash) & mask
@@ -48,7 +72,7 @@ struct AddressTable: Sendable {
     }
 
     /// The index of `string`'s UTF-8 bytes.
-    mutating func index(of string: String) -> (index: Int32, inserted: Bool) {
+    package mutating func index(of string: String) -> (index: Int32, inserted: Bool) {
         if let result = string.utf8.withContiguousStorageIfAvailable({ index(of: $0) }) { return result }
         var copy = string
         return copy.withUTF8 { index(of: $0) }
