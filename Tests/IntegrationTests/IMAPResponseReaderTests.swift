@@ -90,6 +90,7 @@ struct IMAPResponseReaderTests {
             + "* 6 FETCH (BODYSTRUCTURE ((\"text\" \"plain\" {5}\r\nab)cd NIL) \"mixed\") UID 14"
             + " BODY[HEADER.FIELDS (A)] ~{2}\r\nhi)\r\n"
             + "* 7 FETCH ()\r\n"
+            + "* 8 FETCH (UID 15 BODY[HEADER.FIELDS (\"A]B\" \"C\\\"]\")]<0> NIL)\r\n"
             + "S1 OK Fetch completed.\r\n"
         let (responses, bodies) = try read(text, chunk: chunk)
         #expect(responses == [
@@ -100,9 +101,10 @@ struct IMAPResponseReaderTests {
             .fetch(sequence: 5, uid: nil, hasBody: false),
             .fetch(sequence: 6, uid: 14, hasBody: true),
             .fetch(sequence: 7, uid: nil, hasBody: false),
+            .fetch(sequence: 8, uid: 15, hasBody: true),
             .tagged(.ok, nil, text: "Fetch completed."),
         ])
-        #expect(bodies == [Array(first.utf8), Array(second.utf8), Array("a \"q\" \\ b".utf8), [], Array("hi".utf8)])
+        #expect(bodies == [Array(first.utf8), Array(second.utf8), Array("a \"q\" \\ b".utf8), [], Array("hi".utf8), []])
     }
 
     @Test("a 300 KB literal streams through the 64 KiB buffer", arguments: [1_000, 65_536])

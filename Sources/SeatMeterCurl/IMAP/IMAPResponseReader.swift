@@ -1,3 +1,5 @@
+import SeatMeterCore
+
 /// Where the response reader gets its bytes: the libcurl connection in production, a scripted source in tests.
 protocol IMAPByteSource: AnyObject {
     /// Reads at least one byte into `buffer` (at most `capacity`), waiting as long as the source's idle timeout.
@@ -317,26 +319,52 @@ final class IMAPResponseReader<Source: IMAPByteSource> {
     }
 
     /// Skips through the matching `close` byte (the opening byte is next unless `opened`), minding quoted strings.
+    ///
+    /// Every FETCH response echoes its `BODY[HEADER.FIELDS (...)]` section, a few hundred bytes per message: when
+    /// the buffer holds the closing byte with no quote or line break before it, it is found with `memchr` (a byte
+    /// at a time was 4% of a sync's CPU); otherwise the bytes are read one by one.
     private func skipDelimited(close: UInt8, opened: Bool = false) throws(IMAPError) {
         if !opened { advance() }
         var quoted = false
+        var escaped = false
         while true {
-            let byte = try peek()
-            advance()
-            if byte == UInt8(ascii: "\r") || byte == UInt8(ascii: "\n") {
-                throw protocolError("a line break before \"\(Character(Unicode.Scalar(close)))\"")
-            }
-            if quoted {
-                if byte == UInt8(ascii: "\\") {
-                    _ = try peek()
-                    advance()
-                } else if byte == UInt8(ascii: "\"") {
-                    quoted = false
+            if start == end { try fill() }
+            var index = start
+            let limit = end
+            defer { start = index }
+            if !quoted, !escaped {
+                let buffer = UnsafeBufferPointer(start: UnsafePointer(storage), count: limit)
+                let closing = ByteSearch.firstIndex(of: close, in: buffer, from: index, to: limit)
+                if closing < limit,
+                    ByteSearch.firstIndex(of: UInt8(ascii: "\""), in: buffer, from: index, to: closing) == closing,
+                    ByteSearch.firstIndex(of: UInt8(ascii: "\r"), in: buffer, from: index, to: closing) == closing,
+                    ByteSearch.firstIndex(of: UInt8(ascii: "\n"), in: buffer, from: index, to: closing) == closing
+                {
+                    index = closing + 1
+                    return
                 }
-            } else if byte == UInt8(ascii: "\"") {
-                quoted = true
-            } else if byte == close {
-                return
+            }
+            while index < limit {
+                let byte = storage[index]
+                index += 1
+                if escaped {
+                    escaped = false
+                    continue
+                }
+                if byte == UInt8(ascii: "\r") || byte == UInt8(ascii: "\n") {
+                    throw protocolError("a line break before \"\(Character(Unicode.Scalar(close)))\"")
+                }
+                if quoted {
+                    if byte == UInt8(ascii: "\\") {
+                        escaped = true
+                    } else if byte == UInt8(ascii: "\"") {
+                        quoted = false
+                    }
+                } else if byte == UInt8(ascii: "\"") {
+                    quoted = true
+                } else if byte == close {
+                    return
+                }
             }
         }
     }
