@@ -20,17 +20,24 @@ func forEachChunk(_ count: Int, _ body: @Sendable (Int) -> Void) {
     }
 }
 
+/// `0..<count` cut into `parts` consecutive ranges of about equal size, `body` run for each at once (one thread
+/// per part); the results in range order.
+func forEachPart<T: Sendable>(of count: Int, parts: Int, _ body: @Sendable (Range<Int>) -> T) -> [T] {
+    let parts = max(1, parts)
+    let results = ChunkResults<T>(count: parts)
+    forEachChunk(parts) { part in
+        results.store(body((count * part / parts)..<(count * (part + 1) / parts)), at: part)
+    }
+    return results.all
+}
+
 extension Array where Element: Sendable {
     /// `map(transform)`, computed in parts at once (one per processor) when there are at least `minimum` elements
     /// per part; the order is kept.
     func concurrentMap<T: Sendable>(minimum: Int = 512, _ transform: @Sendable (Element) -> T) -> [T] {
         let parts = parallelParts(count, minimum: minimum)
         guard parts > 1 else { return map(transform) }
-        let results = ChunkResults<[T]>(count: parts)
-        forEachChunk(parts) { part in
-            results.store(self[(count * part / parts)..<(count * (part + 1) / parts)].map(transform), at: part)
-        }
-        return results.all.flatMap { $0 }
+        return forEachPart(of: count, parts: parts) { self[$0].map(transform) }.flatMap { $0 }
     }
 }
 

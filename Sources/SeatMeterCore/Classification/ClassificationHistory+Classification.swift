@@ -19,15 +19,11 @@ extension ClassificationHistory {
         var people: [PersonVerdict] = []
         var excluded: [ExcludedAddress] = []
         if !span.isEmpty {
-            let parts = max(1, parts ?? parallelParts(sortedPersons.count, minimum: 1_000))
-            let bounds = (0...parts).map { sortedPersons.count * $0 / parts }
-            let results = ChunkResults<([PersonVerdict], [ExcludedAddress])>(count: parts)
-            forEachChunk(parts) { part in
-                results.store(
-                    judge(sortedPersons[bounds[part]..<bounds[part + 1]], span: span, evidence: withEvidence),
-                    at: part)
+            let parts = parts ?? parallelParts(sortedPersons.count, minimum: 1_000)
+            let judged = forEachPart(of: sortedPersons.count, parts: parts) { range in
+                judge(sortedPersons[range], span: span, evidence: withEvidence)
             }
-            for (partPeople, partExcluded) in results.all {
+            for (partPeople, partExcluded) in judged {
                 people += partPeople
                 excluded += partExcluded
             }

@@ -60,25 +60,11 @@ extension ClassificationRun {
     ) -> ClassificationHistory {
         let arranged = MessageOrder(batch, within: window)
         let count = arranged.order.count
-        let chunks = parallelParts(count, minimum: chunkMinimum)
-        let bounds = (0...chunks).map { count * $0 / chunks }
-        let runs: [ClassificationRun]
-        if chunks == 1 {
-            var run = ClassificationRun(
-                compiled: compiled, batch: batch, order: arranged.order, span: 0..<count)
+        let order = arranged.order
+        let runs = forEachPart(of: count, parts: parallelParts(count, minimum: chunkMinimum)) { span in
+            var run = ClassificationRun(compiled: compiled, batch: batch, order: order, span: span)
             run.process()
-            runs = [run]
-        } else {
-            let results = ChunkResults<ClassificationRun>(count: chunks)
-            let order = arranged.order
-            forEachChunk(chunks) { chunk in
-                var run = ClassificationRun(
-                    compiled: compiled, batch: batch, order: order,
-                    span: bounds[chunk]..<bounds[chunk + 1])
-                run.process()
-                results.store(run, at: chunk)
-            }
-            runs = results.all
+            return run
         }
         return merge(runs, arranged: arranged, compiled: compiled, batch: batch)
     }

@@ -1,4 +1,3 @@
-import Dispatch
 package import Foundation
 
 /// Many message observations in compact form: what classification consumes.
@@ -235,12 +234,7 @@ extension ObservationBatch {
             self.init(observations, range: observations.indices)
             return
         }
-        let bounds = (0...parts).map { observations.count * $0 / parts }
-        let results = ChunkResults<ObservationBatch>(count: parts)
-        DispatchQueue.concurrentPerform(iterations: parts) { part in
-            results.store(ObservationBatch(observations, range: bounds[part]..<bounds[part + 1]), at: part)
-        }
-        var all = results.all
+        var all = forEachPart(of: observations.count, parts: parts) { ObservationBatch(observations, range: $0) }
         self = all.removeFirst()
         reserveCapacity(messages: observations.count, appearances: appearanceAddresses.count * parts)
         for part in all { appendRenumbering(part) }

@@ -58,14 +58,13 @@ package indirect enum JSONValue: Sendable, Equatable {
                 Self.write(values[...], first: true, to: &out, pretty: pretty, indent: indent + 1)
             } else {
                 // A long array (a report's people) is written in parts at once, joined in order.
-                let results = ChunkResults<[UInt8]>(count: parts)
-                forEachChunk(parts) { part in
+                let written = forEachPart(of: values.count, parts: parts) { range in
                     var bytes: [UInt8] = []
-                    let range = (values.count * part / parts)..<(values.count * (part + 1) / parts)
-                    Self.write(values[range], first: part == 0, to: &bytes, pretty: pretty, indent: indent + 1)
-                    results.store(bytes, at: part)
+                    Self.write(
+                        values[range], first: range.lowerBound == 0, to: &bytes, pretty: pretty, indent: indent + 1)
+                    return bytes
                 }
-                for bytes in results.all { out.append(contentsOf: bytes) }
+                for bytes in written { out.append(contentsOf: bytes) }
             }
             if pretty { Self.newline(&out, indent) }
             out.append(UInt8(ascii: "]"))
