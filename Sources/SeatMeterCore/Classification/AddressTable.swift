@@ -43,9 +43,7 @@ package struct AddressTable: Sendable {
 
     /// The index of `string`'s UTF-8 bytes, nil when the table does not hold them.
     package func find(_ string: String) -> Int32? {
-        if let result = string.utf8.withContiguousStorageIfAvailable({ find($0) }) { return result }
-        var copy = string
-        return copy.withUTF8 { find($0) }
+        Self.withUTF8(string) { find($0) }
     }
 
     /// The index of `bytes` (inserting it when new; `inserted` tells which).
@@ -73,9 +71,14 @@ package struct AddressTable: Sendable {
 
     /// The index of `string`'s UTF-8 bytes.
     package mutating func index(of string: String) -> (index: Int32, inserted: Bool) {
-        if let result = string.utf8.withContiguousStorageIfAvailable({ index(of: $0) }) { return result }
+        Self.withUTF8(string) { index(of: $0) }
+    }
+
+    /// Calls `body` with `string`'s UTF-8 bytes (in place for a native string).
+    private static func withUTF8<R>(_ string: String, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
+        if let result = string.utf8.withContiguousStorageIfAvailable(body) { return result }
         var copy = string
-        return copy.withUTF8 { index(of: $0) }
+        return copy.withUTF8(body)
     }
 
     private func equal(_ entry: Int, _ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
