@@ -1,43 +1,8 @@
 import GRDB
 import SeatMeterCore
 
-/// Address and display-name ids known to be committed: a cache in front of the `address` and `name` tables.
-///
-/// Keyed by the values' UTF-8 bytes, as the tables' `UNIQUE` columns compare them (a `Dictionary<String, _>` would
-/// take two canonically equivalent spellings for one, and its hashing cost a tenth of the sync writer's time).
-struct InternedIDs: Sendable {
-    private var tables = [AddressTable(), AddressTable()]
-    /// Per table, entry → id; 0 for a value forgotten again (ids are rowids, never 0).
-    private var ids: [[Int64]] = [[], []]
-
-    /// Starts a table over when it holds more than `limit` entries (memory stays flat on huge ledgers).
-    mutating func trim(limit: Int) {
-        for table in tables.indices where tables[table].count > limit {
-            tables[table] = AddressTable()
-            ids[table] = []
-        }
-    }
-
-    func id(of value: String, in table: Interner.Table) -> Int64? {
-        guard let entry = tables[table.rawValue].find(value) else { return nil }
-        let id = ids[table.rawValue][Int(entry)]
-        return id == 0 ? nil : id
-    }
-
-    mutating func set(_ id: Int64?, for value: String, in table: Interner.Table) {
-        if id == nil, tables[table.rawValue].find(value) == nil { return }
-        let entry = Int(tables[table.rawValue].index(of: value).index)
-        if entry == ids[table.rawValue].count { ids[table.rawValue].append(0) }
-        ids[table.rawValue][entry] = id ?? 0
-    }
-
-    /// Forgets `values` (ids a rolled-back transaction handed out).
-    mutating func forget(_ values: [(table: Interner.Table, value: String)]) {
-        for (table, value) in values { set(nil, for: value, in: table) }
-    }
-}
-
-/// Looks up, and inserts when new, the ids of addresses and display names inside one ingest transaction.
+/// Resolves an ``IngestEncoder``'s dictionary indices to `address.id` and `name.id` inside one ingest transaction,
+/// inserting the rows the ledger does not hold yet.
 struct Interner {
     enum Table: Int { case address, name }
 
@@ -48,7 +13,7 @@ struct Interner {
     private let insertName: RawStatement
     private let deleteName: RawStatement
     /// Rows this transaction inserted, in order.
-    private(set) var inserted: [(table: Table, value: String, id: Int64)] = []
+    private(set) var inserted: [(table: Table, index: Int32, id: Int64)] = []
 
     init(db: Database) throws {
         selectAddress = try RawStatement(db, sql: "SELECT id FROM address WHERE address = ?")
@@ -59,37 +24,34 @@ struct Interner {
         deleteName = try RawStatement(db, sql: "DELETE FROM name WHERE id = ?")
     }
 
-    /// The `address.id` of `address`, inserted when new. `added` collects what this transaction put in `cache`.
-    mutating func id(address: String, cache: inout InternedIDs, added: inout [(table: Table, value: String)]) throws
-        -> Int64
-    {
-        try id(address, in: .address, cache: &cache, added: &added)
-    }
-
-    /// The `name.id` of a non-empty display name, inserted when new.
-    mutating func id(name: String, cache: inout InternedIDs, added: inout [(table: Table, value: String)]) throws
-        -> Int64
-    {
-        try id(name, in: .name, cache: &cache, added: &added)
+    /// The row id of dictionary entry `index` of `table`, inserted when new. `resolved` collects the entries this
+    /// transaction resolved, to be forgotten again if it fails.
+    @inline(__always)
+    mutating func id(
+        _ index: Int32, in table: Table, ids: inout IngestIDs, resolved: inout [(table: Table, index: Int32)]
+    ) throws -> Int64 {
+        let known = ids.ids[table.rawValue][Int(index)]
+        if known != 0 { return known }
+        return try resolve(index, in: table, ids: &ids, resolved: &resolved)
     }
 
     /// Deletes the rows inserted after the first `count` (interned for a message that turned out to be known,
     /// so nothing refers to them) and forgets their ids.
-    mutating func removeInserted(since count: Int, cache: inout InternedIDs) throws {
+    mutating func removeInserted(since count: Int, ids: inout IngestIDs) throws {
         guard inserted.count > count else { return }
         for row in inserted[count...] {
             let delete = row.table == .address ? deleteAddress : deleteName
             try delete.bind(row.id, at: 1)
             try delete.execute()
-            cache.set(nil, for: row.value, in: row.table)
+            ids.ids[row.table.rawValue][Int(row.index)] = 0
         }
         inserted.removeSubrange(count...)
     }
 
-    private mutating func id(
-        _ value: String, in table: Table, cache: inout InternedIDs, added: inout [(table: Table, value: String)]
+    private mutating func resolve(
+        _ index: Int32, in table: Table, ids: inout IngestIDs, resolved: inout [(table: Table, index: Int32)]
     ) throws -> Int64 {
-        if let cached = cache.id(of: value, in: table) { return cached }
+        let value = ids.values[table.rawValue][Int(index)]
         let (select, insert) = table == .address ? (selectAddress, insertAddress) : (selectName, insertName)
         try select.bind(value, at: 1)
         let id: Int64
@@ -99,10 +61,10 @@ struct Interner {
             try insert.bind(value, at: 1)
             try insert.execute()
             id = insert.lastInsertedRowID
-            inserted.append((table, value, id))
+            inserted.append((table, index, id))
         }
-        cache.set(id, for: value, in: table)
-        added.append((table, value))
+        ids.ids[table.rawValue][Int(index)] = id
+        resolved.append((table, index))
         return id
     }
 }

@@ -30,30 +30,43 @@ extension Ledger {
     }
 
     /// Stores several batches, in order, in one transaction (each as ``ingest(_:at:)`` would, checkpoints
-    /// included): fewer, larger commits when a sync's writer falls behind. Nothing is stored when it throws.
+    /// included). Nothing is stored when it throws.
     ///
     /// - Returns: one result per batch.
     @discardableResult
     package func ingest(_ batches: [IngestBatch], at now: Date = Date()) throws -> [IngestResult] {
-        for batch in batches where batch.uidValidity == nil && batch.messages.contains(where: { $0.uid != nil }) {
+        var encoder = IngestEncoder()
+        var ids = IngestIDs()
+        return try ingest(batches.map { encoder.encode($0) }, ids: &ids, at: now)
+    }
+
+    /// Stores batches an ``IngestEncoder`` encoded, in order, in one transaction (each as ``ingest(_:at:)`` would):
+    /// a sync's writer, with fewer, larger commits when it falls behind. `ids` is the ledger's side of the encoder's
+    /// dictionary: pass the same value for all the batches of one encoder, in the order they were encoded.
+    /// Nothing is stored when it throws.
+    ///
+    /// - Returns: one result per batch.
+    @discardableResult
+    package func ingest(
+        _ batches: [EncodedBatch], ids: inout IngestIDs, at now: Date = Date()
+    ) throws -> [IngestResult] {
+        for batch in batches where batch.uidValidity == nil && batch.messages.contains(where: { $0.uid != 0 }) {
             throw LedgerError.invalidBatch(
                 account: batch.account,
                 folder: batch.folder,
                 reason: "messages have UIDs but the batch has no UIDVALIDITY"
             )
         }
-        return try interned.withLock { (cache: inout InternedIDs) throws -> [IngestResult] in
-            cache.trim(limit: Self.addressCacheLimit)
-            var added: [(table: Interner.Table, value: String)] = []
-            do {
-                return try dbWriter.write { db in
-                    try batches.map { try Self.ingest($0, at: now, in: db, cache: &cache, added: &added) }
-                }
-            } catch {
-                // Ids handed out by the rolled-back transaction may be reused for other addresses and names.
-                cache.forget(added)
-                throw error
+        try ids.append(batches)
+        var resolved: [(table: Interner.Table, index: Int32)] = []
+        do {
+            return try dbWriter.write { db in
+                try batches.map { try Self.ingest($0, at: now, in: db, ids: &ids, resolved: &resolved) }
             }
+        } catch {
+            // Ids found or handed out by the rolled-back transaction may be reused for other values.
+            for (table, index) in resolved { ids.ids[table.rawValue][Int(index)] = 0 }
+            throw error
         }
     }
 
@@ -101,15 +114,12 @@ extension Ledger {
 
     // MARK: - Ingest internals
 
-    /// Above this many cached addresses (or names) the cache starts over (memory stays flat on huge ledgers).
-    static let addressCacheLimit = 200_000
-
     private static func ingest(
-        _ batch: IngestBatch,
+        _ batch: EncodedBatch,
         at now: Date,
         in db: Database,
-        cache: inout InternedIDs,
-        added: inout [(table: Interner.Table, value: String)]
+        ids: inout IngestIDs,
+        resolved: inout [(table: Interner.Table, index: Int32)]
     ) throws -> IngestResult {
         let folderID = try folderID(account: batch.account, folder: batch.folder, role: batch.role, in: db)
         let uidValidity = Int64(batch.uidValidity ?? 0)
@@ -143,60 +153,73 @@ extension Ledger {
         var result = IngestResult()
         var packed: [UInt8] = []
         packed.reserveCapacity(256)
-        for message in batch.messages {
-            let key = message.facts.deduplicationKey
-            let hash = LedgerSchema.dedupHash(key)
-            // Addresses and names are interned before the insert knows whether the message is new; those a
-            // duplicate alone brought are removed again below.
-            let insertedBefore = interner.inserted.count
-            let appearances = message.facts.appearances
-            packed.removeAll(keepingCapacity: true)
-            LedgerPacking.appendVarint(UInt64(appearances.count), to: &packed)
-            for appearance in appearances {
-                let addressID = try interner.id(address: appearance.mailbox.address, cache: &cache, added: &added)
-                let name = appearance.mailbox.name
-                let nameID = name.isEmpty ? 0 : try interner.id(name: name, cache: &cache, added: &added)
-                LedgerPacking.appendAppearance(addressID: addressID, field: appearance.field, nameID: nameID, to: &packed)
+        var appearanceStart = 0
+        try batch.text.withUnsafeBytes { text in
+            func bytes(_ span: TextSpan) -> UnsafeRawBufferPointer {
+                UnsafeRawBufferPointer(rebasing: text[Int(span.start)..<Int(span.start) + Int(max(span.count, 0))])
             }
-            try insertMessage.bind(blob: hash, at: 1)
-            try insertMessage.bind(message.facts.messageID, at: 2)
-            try insertMessage.bind(message.facts.date.flatMap(unixSeconds), at: 3)
-            try insertMessage.bind(message.facts.subject, at: 4)
-            try insertMessage.bind(joinLines(message.facts.automation.reasons), at: 5)
-            try insertMessage.bind(joinLines(message.facts.defects), at: 6)
-            try insertMessage.bind(message.facts.digest, at: 7)
-            try insertMessage.bind(blob: packed, at: 9)
-            try insertMessage.execute()
-            let messageID: Int64
-            var folders: [Int64]?
-            if insertMessage.changes > 0 {
-                messageID = insertMessage.lastInsertedRowID
-                result.newMessages += 1
-            } else {
-                try interner.removeInserted(since: insertedBefore, cache: &cache)
-                try selectMessage.bind(blob: hash, at: 1)
-                defer { selectMessage.reset() }
-                guard try selectMessage.step() else {
-                    throw DatabaseError(message: "message \(key) neither inserted nor found")
-                }
-                messageID = selectMessage.int64(0)
-                guard let stored = LedgerPacking.folderIDs(selectMessage.bytes(1)) else {
-                    throw DatabaseError(message: "malformed folders of message \(messageID)")
-                }
-                folders = stored
-                result.duplicates += 1
+            func bind(_ statement: RawStatement, _ span: TextSpan, at index: Int32) throws {
+                try statement.bind(text: span.count < 0 ? nil : bytes(span), at: index)
             }
-            try insertLocation.bind(messageID, at: 1)
-            try insertLocation.bind(Int64(message.uid ?? 0), at: 4)
-            try insertLocation.execute()
-            if insertLocation.changes > 0 {
-                result.newLocations += 1
-                if var known = folders, !known.contains(folderID) {
-                    known.append(folderID)
-                    known.sort()
-                    try updateFolders.bind(blob: LedgerPacking.folders(known), at: 1)
-                    try updateFolders.bind(messageID, at: 2)
-                    try updateFolders.execute()
+            for message in batch.messages {
+                // Addresses and names are interned before the insert knows whether the message is new; those a
+                // duplicate alone brought are removed again below.
+                let insertedBefore = interner.inserted.count
+                let appearances = batch.appearances[appearanceStart..<message.appearanceEnd]
+                appearanceStart = message.appearanceEnd
+                packed.removeAll(keepingCapacity: true)
+                LedgerPacking.appendVarint(UInt64(appearances.count), to: &packed)
+                for appearance in appearances {
+                    let addressID = try interner.id(appearance.address, in: .address, ids: &ids, resolved: &resolved)
+                    let nameID =
+                        appearance.name < 0
+                        ? 0 : try interner.id(appearance.name, in: .name, ids: &ids, resolved: &resolved)
+                    LedgerPacking.appendAppearance(
+                        addressID: addressID, field: appearance.field, nameID: nameID, to: &packed)
+                }
+                let hash = bytes(message.dedupHash)
+                try insertMessage.bind(blob: hash, at: 1)
+                try bind(insertMessage, message.messageID, at: 2)
+                try insertMessage.bind(message.date, at: 3)
+                try bind(insertMessage, message.subject, at: 4)
+                try bind(insertMessage, message.automationReasons, at: 5)
+                try bind(insertMessage, message.defects, at: 6)
+                try bind(insertMessage, message.digest, at: 7)
+                try insertMessage.bind(blob: packed, at: 9)
+                try insertMessage.execute()
+                let messageID: Int64
+                var folders: [Int64]?
+                if insertMessage.changes > 0 {
+                    messageID = insertMessage.lastInsertedRowID
+                    result.newMessages += 1
+                } else {
+                    try interner.removeInserted(since: insertedBefore, ids: &ids)
+                    try selectMessage.bind(blob: hash, at: 1)
+                    defer { selectMessage.reset() }
+                    guard try selectMessage.step() else {
+                        let key = message.messageID.count > 0 ? message.messageID : message.digest
+                        let text = String(decoding: bytes(key), as: UTF8.self)
+                        throw DatabaseError(message: "message \(text) neither inserted nor found")
+                    }
+                    messageID = selectMessage.int64(0)
+                    guard let stored = LedgerPacking.folderIDs(selectMessage.bytes(1)) else {
+                        throw DatabaseError(message: "malformed folders of message \(messageID)")
+                    }
+                    folders = stored
+                    result.duplicates += 1
+                }
+                try insertLocation.bind(messageID, at: 1)
+                try insertLocation.bind(Int64(message.uid), at: 4)
+                try insertLocation.execute()
+                if insertLocation.changes > 0 {
+                    result.newLocations += 1
+                    if var known = folders, !known.contains(folderID) {
+                        known.append(folderID)
+                        known.sort()
+                        try updateFolders.bind(blob: LedgerPacking.folders(known), at: 1)
+                        try updateFolders.bind(messageID, at: 2)
+                        try updateFolders.execute()
+                    }
                 }
             }
         }
@@ -214,7 +237,7 @@ extension Ledger {
     }
 
     private static func advanceCheckpoint(
-        batch: IngestBatch,
+        batch: EncodedBatch,
         to checkpointUID: UInt32,
         newLocations: Int,
         at now: Double,

@@ -19,9 +19,6 @@ package final class Ledger: Sendable {
     package let isReadOnly: Bool
 
     let dbWriter: any DatabaseWriter
-    /// Address and display-name ids known to be committed. Only touched inside write transactions;
-    /// entries added by a transaction that fails are discarded with it (see `ingest`).
-    let interned = Mutex(InternedIDs())
 
     /// Opens (creating it and its directory if needed) and migrates the ledger at `path`.
     ///

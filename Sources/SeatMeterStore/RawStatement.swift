@@ -31,19 +31,16 @@ struct RawStatement {
 
     func bind(_ value: String?, at index: Int32) throws {
         guard var value else { return try check(sqlite3_bind_null(handle, index)) }
-        let code = value.withUTF8 { bytes -> Int32 in
-            guard let count = Int32(exactly: bytes.count) else { return SQLITE_TOOBIG }
-            // A nil base address (empty string) would bind NULL: point at a static empty C string instead.
-            let text = bytes.baseAddress.map { UnsafeRawPointer($0) } ?? UnsafeRawPointer(Self.empty.utf8Start)
-            return sqlite3_bind_text(
-                handle,
-                index,
-                text.assumingMemoryBound(to: CChar.self),
-                count,
-                Self.transient
-            )
-        }
-        try check(code)
+        try value.withUTF8 { try bind(text: UnsafeRawBufferPointer($0), at: index) }
+    }
+
+    /// Binds UTF-8 text (copied by SQLite); nil binds NULL, an empty buffer the empty string.
+    func bind(text bytes: UnsafeRawBufferPointer?, at index: Int32) throws {
+        guard let bytes else { return try check(sqlite3_bind_null(handle, index)) }
+        guard let count = Int32(exactly: bytes.count) else { return try check(SQLITE_TOOBIG) }
+        // A nil base address (empty text) would bind NULL: point at a static empty C string instead.
+        let text = bytes.baseAddress.flatMap { count > 0 ? $0 : nil } ?? UnsafeRawPointer(Self.empty.utf8Start)
+        try check(sqlite3_bind_text(handle, index, text.assumingMemoryBound(to: CChar.self), count, Self.transient))
     }
 
     /// Binds a BLOB (copied by SQLite). An empty buffer binds an empty BLOB, never NULL.

@@ -1,21 +1,27 @@
 import Foundation
+import SeatMeterCore
 import SeatMeterStore
 import Synchronization
 
 /// Commits ingest batches on its own thread so that fetching and parsing the next UID range overlaps with
-/// writing the previous ones (two cores). Up to two batches are in flight; when the writer falls behind, the
-/// batches waiting for it are committed together in one transaction (fewer, larger commits: each commit
-/// rewrites the index pages it touched). The first error stops further writes and is rethrown to the fetching
-/// side. Batches commit strictly in order, so checkpoints only move forward.
+/// writing the previous ones (two cores). Messages are encoded (``IngestEncoder``) on the submitting thread as they
+/// arrive, so that the writer only stores them: in a cold sync of 100,000 messages the writer thread went from 0.79
+/// to 0.63 s of CPU and the fetching thread from 0.24 to 0.43 s (`perf record -a`). Up to two batches are in
+/// flight; when the writer falls behind, the batches waiting for it are committed together in one transaction
+/// (fewer, larger commits: each commit rewrites the index pages it touched). The first error stops further writes
+/// and is rethrown to the fetching side. Batches commit strictly in order, so checkpoints only move forward.
 final class BatchWriter: @unchecked Sendable {
-    // @unchecked: `results` and `failure` are only touched on `queue` (serial) and read after `queue.sync`;
-    // `pending` is behind its mutex.
+    // @unchecked: `results` and `ids` are only touched on `queue` (serial) and read after `queue.sync`; `encoder` only
+    // by `submit`, which is called from one thread at a time; `pending` and `failure` are behind their mutexes.
     private let ledger: Ledger
     private let queue = DispatchQueue(label: "seatmeter.batch-writer")
     private let slots = DispatchSemaphore(value: BatchWriter.inFlight)
-    private let pending = Mutex<[IngestBatch]>([])
+    private let pending = Mutex<[EncodedBatch]>([])
+    private var encoder = IngestEncoder()
+    private var ids = IngestIDs()
     private var results: [IngestResult] = []
-    private var failure: (any Error)?
+    /// The first write error. Read without waiting for the writer: a fetch must not wait for a commit to end.
+    private let failure = Mutex<(any Error)?>(nil)
 
     /// Batches submitted and not yet committed, at most. Two ranges of 4,000 messages rather than four of 2,000: the
     /// same messages in memory, half as many commits, and each commit rewrites the pages of the (hash-keyed)
@@ -29,17 +35,41 @@ final class BatchWriter: @unchecked Sendable {
         self.ledger = ledger
     }
 
+    /// Encodes `batch` and queues it for the writer. Call from one thread at a time.
     func submit(_ batch: IngestBatch) throws {
-        if let failure = queue.sync(execute: { self.failure }) { throw failure }
+        try submit(
+            account: batch.account, folder: batch.folder, role: batch.role, uidValidity: batch.uidValidity,
+            checkpointUID: batch.checkpointUID
+        ) { append in
+            for message in batch.messages { append(message) }
+        }
+    }
+
+    /// Queues the messages `fetch` hands to its argument as one batch, encoding each as it arrives (so the fetching
+    /// thread spreads the work over the fetch and keeps no parsed messages). When `fetch` throws, its messages are
+    /// dropped and nothing is queued. Call from one thread at a time.
+    func submit(
+        account: String, folder: String, role: FolderRole, uidValidity: UInt32?, checkpointUID: UInt32?,
+        messages fetch: (_ append: (IngestMessage) -> Void) throws -> Void
+    ) throws {
+        if let failure = failure.withLock({ $0 }) { throw failure }
+        do {
+            try fetch { encoder.append($0) }
+        } catch {
+            encoder.discardMessages()
+            throw error
+        }
+        let encoded = encoder.finish(
+            account: account, folder: folder, role: role, uidValidity: uidValidity, checkpointUID: checkpointUID)
         slots.wait()
-        pending.withLock { $0.append(batch) }
+        pending.withLock { $0.append(encoded) }
         queue.async { self.commitPending() }
     }
 
     /// Waits for every submitted batch; rethrows the first write error.
     func finish() throws -> [IngestResult] {
         try queue.sync {
-            if let failure { throw failure }
+            if let failure = failure.withLock({ $0 }) { throw failure }
             return results
         }
     }
@@ -47,24 +77,24 @@ final class BatchWriter: @unchecked Sendable {
     /// On `queue`: commits the waiting batches (in order, up to the message limit) in one transaction. Each
     /// `submit` schedules one call; calls that find nothing waiting (taken by an earlier one) return at once.
     private func commitPending() {
-        let batches = pending.withLock { waiting -> [IngestBatch] in
+        let batches = pending.withLock { waiting -> [EncodedBatch] in
             var count = 0
             var taken = 0
             while taken < waiting.count,
-                taken == 0 || count + waiting[taken].messages.count <= Self.messagesPerTransaction
+                taken == 0 || count + waiting[taken].count <= Self.messagesPerTransaction
             {
-                count += waiting[taken].messages.count
+                count += waiting[taken].count
                 taken += 1
             }
             defer { waiting.removeFirst(taken) }
             return Array(waiting.prefix(taken))
         }
         defer { for _ in batches { slots.signal() } }
-        guard !batches.isEmpty, failure == nil else { return }
+        guard !batches.isEmpty, failure.withLock({ $0 == nil }) else { return }
         do {
-            results.append(contentsOf: try ledger.ingest(batches))
+            results.append(contentsOf: try ledger.ingest(batches, ids: &ids))
         } catch {
-            failure = error
+            failure.withLock { $0 = error }
         }
     }
 }

@@ -252,14 +252,13 @@ package struct SyncEngine: Sendable {
         while lower <= end {
             if shouldContinue?() == false { break }
             let upper = lower + min(batchSize - 1, end - lower)
-            var messages: [IngestMessage] = []
-            messages.reserveCapacity(Int(upper - lower + 1))
-            try session.fetchHeaders(uids: lower...upper, fields: HeaderParser.fetchedFieldNames) { fetched in
-                messages.append(IngestMessage(uid: fetched.uid, facts: HeaderParser.parse(fetched.bytes)))
+            try writer.submit(
+                account: account, folder: folder, role: role, uidValidity: status.uidValidity, checkpointUID: upper
+            ) { append in
+                try session.fetchHeaders(uids: lower...upper, fields: HeaderParser.fetchedFieldNames) { fetched in
+                    append(IngestMessage(uid: fetched.uid, facts: HeaderParser.parse(fetched.bytes)))
+                }
             }
-            try writer.submit(IngestBatch(
-                account: account, folder: folder, role: role, uidValidity: status.uidValidity,
-                messages: messages, checkpointUID: upper))
             submitted.append(folder)
             done += Int(upper - lower + 1)
             if let progress {
