@@ -30,6 +30,8 @@ generate "$n" "$out/mail-$n"
 generate "$small" "$out/mail-$small"
 
 cc -O2 -o "$out/imap_floor" scripts/imap_floor.c -lcurl
+# The baselines fetch exactly the header fields a sync fetches.
+fields=$("$bin/seatmeter-bench" fields)
 
 echo "== Header parsing: $n message files, files in memory (parse + distinct addresses)"
 ours=$("$bin/seatmeter-bench" parse "$out/mail-$n/Maildir" --runs 5 --preload)
@@ -73,7 +75,7 @@ accounts:
 $(cat "$out/mail-$1/seatmeter-org.yaml")
 YAML
   # Warm Dovecot's header cache once (the first fetch after a fill reads every file).
-  "$out/imap_floor" "imap://127.0.0.1:$2" helpdesk bench-password INBOX Sent >/dev/null
+  "$out/imap_floor" --fields "$fields" "imap://127.0.0.1:$2" helpdesk bench-password INBOX Sent >/dev/null
 }
 
 sync_bench() { # N PORT -> prints "cold_median resync_median rss_kb"
@@ -103,14 +105,14 @@ serve "$n" "$port"
 serve "$small" "$smallport"
 floors=()
 for _ in $(seq "$runs"); do
-  f=$("$out/imap_floor" "imap://127.0.0.1:$port" helpdesk bench-password INBOX Sent)
+  f=$("$out/imap_floor" --fields "$fields" "imap://127.0.0.1:$port" helpdesk bench-password INBOX Sent)
   floors+=("$(json "$f" seconds)")
 done
 floor=$(median "${floors[@]}")
 echo "libcurl transfer floor (connect-only, UID FETCH 1:*, bytes discarded): ${floor}s  [$f]"
 read -r cold resync rss <<<"$(sync_bench "$n" "$port")"
 read -r cold_small resync_small rss_small <<<"$(sync_bench "$small" "$smallport")"
-py=$(python3 scripts/bench_python_imap.py --port "$port" --user helpdesk --password-file "$out/dovecot-$n/password" --folder INBOX --folder Sent --runs "$runs")
+py=$(python3 scripts/bench_python_imap.py --port "$port" --user helpdesk --password-file "$out/dovecot-$n/password" --folder INBOX --folder Sent --fields "$fields" --runs "$runs")
 echo "python imaplib + email.utils.getaddresses: $py"
 pyt=$(json "$py" seconds)
 

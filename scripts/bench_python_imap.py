@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
 """The script an admin would write instead of SeatMeter: imaplib + the email package.
 
-    bench_python_imap.py --host 127.0.0.1 --port P --user U --password-file F [--ssl] [--cafile CA]
-                         [--folder INBOX [--folder Sent ...]] [--runs K]
+    bench_python_imap.py --host 127.0.0.1 --port P --user U --password-file F --fields "FROM TO ..." [--ssl]
+                         [--cafile CA] [--folder INBOX [--folder Sent ...]] [--runs K]
 
-Logs in; per folder EXAMINE (read-only), `UID FETCH 1:* (BODY.PEEK[HEADER.FIELDS (...)])`, parses each header block
+Logs in; per folder EXAMINE (read-only), `UID FETCH 1:* (BODY.PEEK[HEADER.FIELDS (<fields>)])` with the fields
+SeatMeter fetches (the bench passes `seatmeter-bench fields`), parses each header block
 with BytesHeaderParser + email.utils.getaddresses; counts distinct lowercase addresses. Prints one JSON line
 {"messages": n, "seconds": t, "rate": n/t, "distinct": d, "bytes": header bytes}; the time covers connect, login,
 fetch and parse. With --runs K: the run with the median time, plus "runs".
@@ -20,8 +21,6 @@ import ssl
 import statistics
 import time
 
-HEADER_FIELDS = ("FROM SENDER REPLY-TO TO CC BCC RESENT-FROM RESENT-SENDER RESENT-TO RESENT-CC "
-                 "SUBJECT DATE MESSAGE-ID")
 ADDRESS_FIELDS = ("from", "sender", "reply-to", "to", "cc", "bcc",
                   "resent-from", "resent-sender", "resent-to", "resent-cc")
 
@@ -40,7 +39,7 @@ def run(args, password):
             typ, resp = imap.select(folder, readonly=True)  # readonly=True sends EXAMINE
             if typ != "OK":
                 raise SystemExit("EXAMINE %s failed: %r" % (folder, resp))
-            typ, resp = imap.uid("FETCH", "1:*", "(BODY.PEEK[HEADER.FIELDS (%s)])" % HEADER_FIELDS)
+            typ, resp = imap.uid("FETCH", "1:*", "(BODY.PEEK[HEADER.FIELDS (%s)])" % args.fields)
             if typ != "OK":
                 raise SystemExit("UID FETCH in %s failed: %r" % (folder, resp))
             data += resp
@@ -80,6 +79,8 @@ def main():
     ap.add_argument("--cafile", help="CA certificate to verify the server with (--ssl)")
     ap.add_argument("--folder", action="append", help="folder to read (repeatable; default INBOX)")
     ap.add_argument("--runs", type=int, default=1)
+    ap.add_argument("--fields", required=True,
+                    help="the header fields to fetch, space-separated: the ones SeatMeter fetches (seatmeter-bench fields)")
     args = ap.parse_args()
     imaplib._MAXLINE = 10 * 1024 * 1024  # imaplib's 1 MB line guard is not the point here
     with open(args.password_file) as f:

@@ -2,17 +2,18 @@
  * imap_floor: the libcurl transfer floor for SeatMeter's IMAP benchmark.
  *
  *   cc -O2 -o imap_floor scripts/imap_floor.c -lcurl
- *   imap_floor [--cafile CA] URL USER PASSWORD [FOLDER ...]
+ *   imap_floor --fields "FROM TO ..." [--cafile CA] URL USER PASSWORD [FOLDER ...]
  *
  * URL is imap://127.0.0.1:PORT or imaps://127.0.0.1:PORT; PASSWORD is the password, or @FILE to read it from FILE
  * (first line). FOLDERs default to INBOX.
  * libcurl connects, verifies TLS and authenticates (CURLOPT_CONNECT_ONLY); then, over curl_easy_send/curl_easy_recv,
- * per folder: `a EXAMINE <folder>` and `b UID FETCH 1:* (UID BODY.PEEK[HEADER.FIELDS (...)])`, reading and
+ * per folder: `a EXAMINE <folder>` and `b UID FETCH 1:* (UID BODY.PEEK[HEADER.FIELDS (<fields>)])`, reading and
  * discarding everything until the tagged reply. Literals `{n}` are skipped by count, so nothing inside a header
  * block is mistaken for a tagged reply. Prints one JSON line:
  *   {"messages": FETCH responses, "bytes": bytes received, "seconds": total incl. connect+login,
  *    "connect_seconds": ..., "fetch_seconds": ...}
  * Exit status 1 on any error (message on stderr).
+ * The bench passes the fields SeatMeter's sync fetches (`seatmeter-bench fields`), so the floor moves the same bytes.
  */
 #define _GNU_SOURCE /* memmem */
 #include <curl/curl.h>
@@ -22,7 +23,6 @@
 #include <string.h>
 #include <time.h>
 
-#define FIELDS "FROM SENDER REPLY-TO TO CC BCC RESENT-FROM RESENT-SENDER RESENT-TO RESENT-CC SUBJECT DATE MESSAGE-ID"
 #define IDLE_TIMEOUT_MS 30000
 
 static double now(void) {
@@ -145,13 +145,19 @@ static long long command(CURL *curl, curl_socket_t fd, char tag, const char *tex
 }
 
 int main(int argc, char **argv) {
-    const char *cafile = NULL;
+    const char *cafile = NULL, *fields = NULL;
     int i = 1;
-    if (i + 1 < argc && strcmp(argv[i], "--cafile") == 0) { cafile = argv[i + 1]; i += 2; }
-    if (argc - i < 3) {
-        fprintf(stderr, "usage: imap_floor [--cafile CA] imap[s]://127.0.0.1:PORT USER PASSWORD|@FILE [FOLDER ...]\n");
+    for (;;) {
+        if (i + 1 < argc && strcmp(argv[i], "--cafile") == 0) { cafile = argv[i + 1]; i += 2; }
+        else if (i + 1 < argc && strcmp(argv[i], "--fields") == 0) { fields = argv[i + 1]; i += 2; }
+        else break;
+    }
+    if (argc - i < 3 || !fields) {
+        fprintf(stderr, "usage: imap_floor --fields \"FROM TO ...\" [--cafile CA] imap[s]://127.0.0.1:PORT USER "
+                        "PASSWORD|@FILE [FOLDER ...]\n");
         return 2;
     }
+    if (strpbrk(fields, "()\"\\\r\n") || strlen(fields) > 1000) die("unusable --fields", fields);
     const char *url = argv[i], *user = argv[i + 1], *pass = argv[i + 2];
     char pwbuf[1024];
     if (pass[0] == '@') {
@@ -188,12 +194,13 @@ int main(int argc, char **argv) {
 
     long long bytes = 0;
     long messages = 0;
-    char cmd[1200];
+    char cmd[1200], fetch[1200];
+    snprintf(fetch, sizeof fetch, "b UID FETCH 1:* (UID BODY.PEEK[HEADER.FIELDS (%s)])\r\n", fields);
     for (int f = 0; f < nfolders; f++) {
         if (strpbrk(folders[f], "\"\\\r\n")) die("folder names with quotes, backslashes or line ends are not supported", folders[f]);
         snprintf(cmd, sizeof cmd, "a EXAMINE \"%s\"\r\n", folders[f]);
         bytes += command(curl, fd, 'a', cmd, NULL);
-        bytes += command(curl, fd, 'b', "b UID FETCH 1:* (UID BODY.PEEK[HEADER.FIELDS (" FIELDS ")])\r\n", &messages);
+        bytes += command(curl, fd, 'b', fetch, &messages);
     }
     double t2 = now();
     send_all(curl, fd, "z LOGOUT\r\n");

@@ -38,8 +38,13 @@ enum SeatMeterBench {
             runs = Int(arguments[index + 1]) ?? runs
             arguments.removeSubrange(index...(index + 1))
         }
+        if arguments == ["fields"] {
+            // The header fields a sync fetches, for the bench's baselines (they must fetch the same ones).
+            print(HeaderParser.fetchedFieldNames.joined(separator: " "))
+            return
+        }
         guard arguments.count == 2 else {
-            FileHandle.standardError.write(Data("usage: seatmeter-bench parse|classify PATH [--runs N]\n".utf8))
+            FileHandle.standardError.write(Data("usage: seatmeter-bench parse|classify|report|report-ledger|ingest PATH [--runs N] | fields\n".utf8))
             exit(2)
         }
         switch arguments[0] {
