@@ -276,13 +276,13 @@ struct DaemonTests {
     }
 
     @Test func sigtermDuringALongFirstSyncExitsZeroAndLosesNothing() async throws {
-        // Three or more UID ranges (4,000 UIDs each) in the INBOX alone, so that ranges are left when the first commits.
-        let mailbox = try GeneratedMailbox(messages: 14_000, seed: 22)
+        // Three or more UID ranges (8,000 UIDs each) in the INBOX alone, so that ranges are left when the first commits.
+        let mailbox = try GeneratedMailbox(messages: 24_000, seed: 22)
         let server = try DovecotServer(options: .init(tls: false))
         try server.deliver(mailbox)
         // The server's answers reach the daemon at a fixed rate, so the first sync lasts seconds on any machine
-        // (about 2 s per 4,000-message UID range) and the SIGTERM lands in its middle.
-        let proxy = try ThrottlingProxy(targetPort: server.imapPort, bytesPerSecond: 800_000)
+        // (about 4 s per 8,000-message UID range) and the SIGTERM lands in its middle.
+        let proxy = try ThrottlingProxy(targetPort: server.imapPort, bytesPerSecond: 1_600_000)
         defer { proxy.stop() }
         let setup = try Setup(server: server, organization: mailbox.organizationYAML, imapURL: proxy.plainURL)
         let notify = try NotifySocket()

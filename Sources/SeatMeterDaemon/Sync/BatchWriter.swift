@@ -23,16 +23,20 @@ final class BatchWriter: @unchecked Sendable {
     /// The first write error. Read without waiting for the writer: a fetch must not wait for a commit to end.
     private let failure = Mutex<(any Error)?>(nil)
 
-    /// Batches submitted and not yet committed, at most. Two ranges of 4,000 messages rather than four of 2,000: the
-    /// same messages in memory, half as many commits, and each commit rewrites the pages of the (hash-keyed)
-    /// de-duplication index it touched: cold sync of the 100,000-message bench 1.30/1.35 s -> 1.20/1.23 s (medians
-    /// of 9 interleaved runs, twice), 8% less system time, peak RSS 51 -> 55 MB.
+    /// Batches submitted and not yet committed, at most: one committing while the next is fetched. Fewer, larger
+    /// batches rather than more, smaller ones: each commit rewrites the pages of the (hash-keyed) de-duplication
+    /// index it touched (two ranges of 4,000 instead of four of 2,000 made a cold sync of 100,000 messages 1.30 ->
+    /// 1.20 s, medians of 9 interleaved runs; see ``SyncEngine/batchSize``).
     static let inFlight = 2
     /// Messages per merged transaction, at most (a single larger batch is still committed whole).
     static let messagesPerTransaction = 10_000
 
+    /// Writes the WAL back as the commits go on (``WALWriteback``); nil for an in-memory ledger.
+    private let writeback: WALWriteback?
+
     init(ledger: Ledger) {
         self.ledger = ledger
+        writeback = WALWriteback(ledger: ledger)
     }
 
     /// Encodes `batch` and queues it for the writer. Call from one thread at a time.
@@ -93,6 +97,7 @@ final class BatchWriter: @unchecked Sendable {
         guard !batches.isEmpty, failure.withLock({ $0 == nil }) else { return }
         do {
             results.append(contentsOf: try ledger.ingest(batches, ids: &ids))
+            writeback?.request()
         } catch {
             failure.withLock { $0 = error }
         }

@@ -49,8 +49,11 @@ package struct SyncEngine: Sendable {
     package var configuration: SeatMeterConfiguration
     package var ledger: Ledger
     package var logger: Logger
-    /// UIDs per `UID FETCH` and per ledger transaction (see ``BatchWriter/inFlight``).
-    package var batchSize: UInt32 = 4000
+    /// UIDs per `UID FETCH` and per ledger transaction (see ``BatchWriter/inFlight``). Encoded batches are compact
+    /// (``EncodedBatch``), so ranges of 8,000 cost little memory; each commit rewrites the pages of the hash-keyed
+    /// de-duplication index it touched, and half as many commits made a cold sync of 100,000 messages 1.010 ->
+    /// 0.933 s (medians of 7, interleaved), peak RSS 52 -> 55 MB.
+    package var batchSize: UInt32 = 8000
     /// Attempts per account for transient failures (connection lost, timeout), with exponential backoff.
     package var maxAttempts = 3
     package var backoff: Duration = .seconds(1)
