@@ -23,6 +23,8 @@ let package = Package(
         ),
         // Heap settings made before main for the one-shot commands that read many messages (heap_tuning.c).
         .target(name: "CHeapTuning"),
+        // Process-wide SQLite settings made before the first connection (sqlite_setup.c; sqlite3_config is variadic).
+        .target(name: "CSQLiteSetup", linkerSettings: [.linkedLibrary("sqlite3")]),
         // Pure: header parsing, identities, classification, report model. No I/O, no libcurl, no GRDB.
         .target(name: "SeatMeterCore"),
         // The only importer of CCurl: IMAP over connect-only sessions, SMTP delivery.
@@ -31,7 +33,7 @@ let package = Package(
         .target(
             name: "SeatMeterStore",
             dependencies: [
-                "SeatMeterCore", .product(name: "GRDB", package: "GRDB.swift"),
+                "SeatMeterCore", "CSQLiteSetup", .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ]
         ),
@@ -63,7 +65,8 @@ let package = Package(
         // Starts real servers (Dovecot, the aiosmtpd sink) on 127.0.0.1 for the tests; writes Maildirs.
         .target(name: "TestSupport", dependencies: ["SeatMeterCore"], path: "Tests/TestSupport"),
         .testTarget(name: "SeatMeterCoreTests", dependencies: ["SeatMeterCore", "TestSupport"], exclude: ["Fixtures"]),
-        .testTarget(name: "SeatMeterStoreTests", dependencies: ["SeatMeterStore", "SeatMeterCore", "TestSupport"]),
+        .testTarget(
+            name: "SeatMeterStoreTests", dependencies: ["SeatMeterStore", "SeatMeterCore", "CSQLiteSetup", "TestSupport"]),
         .testTarget(
             name: "SeatMeterDaemonTests",
             dependencies: [

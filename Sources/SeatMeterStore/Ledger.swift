@@ -1,3 +1,4 @@
+import CSQLiteSetup
 import Foundation
 import GRDB
 import GRDBSQLite
@@ -95,12 +96,17 @@ package final class Ledger: Sendable {
         }
     }
 
+    /// Process-wide SQLite settings (`CSQLiteSetup`), made once, before the first ledger connection opens.
+    /// `SQLITE_MISUSE` (SQLite already initialized by someone else) leaves SQLite's defaults: slower, not wrong.
+    static let sqliteSetup: Int32 = seatmeter_sqlite_setup()
+
     /// The GRDB configuration of every ledger connection.
     ///
     /// - Parameters:
     ///   - readOnly: open connections read-only.
     ///   - file: a file database (persistent WAL, bigger page cache) rather than an in-memory one.
     static func makeConfiguration(readOnly: Bool, file: Bool) -> Configuration {
+        _ = sqliteSetup
         var configuration = Configuration()
         configuration.readonly = readOnly
         configuration.busyMode = .timeout(10)
