@@ -34,8 +34,8 @@ package struct EncodedBatch: Sendable {
 
 /// Where a text lies in ``EncodedBatch/text``; `count` -1 stands for nil.
 struct TextSpan {
-    var start: Int32
-    var count: Int32
+    var start: Int
+    var count: Int
 
     static let none = TextSpan(start: 0, count: -1)
 }
@@ -112,7 +112,7 @@ package struct IngestEncoder: Sendable {
                 name: name.isEmpty ? -1 : index(name, in: .name),
                 field: appearance.field))
         }
-        let hashStart = Int32(truncatingIfNeeded: text.count)
+        let hashStart = text.count
         text.append(contentsOf: LedgerSchema.dedupHash(facts.deduplicationKey))
         messages.append(EncodedMessage(
             uid: message.uid ?? 0,
@@ -152,9 +152,9 @@ package struct IngestEncoder: Sendable {
 
     private mutating func span(_ value: String?) -> TextSpan {
         guard var value else { return .none }
-        let start = Int32(truncatingIfNeeded: text.count)
+        let start = text.count
         value.withUTF8 { text.append(contentsOf: $0) }
-        return TextSpan(start: start, count: Int32(truncatingIfNeeded: text.count) - start)
+        return TextSpan(start: start, count: text.count - start)
     }
 
     private mutating func index(_ value: String, in table: Interner.Table) -> Int32 {

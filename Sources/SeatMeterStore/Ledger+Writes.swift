@@ -156,7 +156,7 @@ extension Ledger {
         var appearanceStart = 0
         try batch.text.withUnsafeBytes { text in
             func bytes(_ span: TextSpan) -> UnsafeRawBufferPointer {
-                UnsafeRawBufferPointer(rebasing: text[Int(span.start)..<Int(span.start) + Int(max(span.count, 0))])
+                UnsafeRawBufferPointer(rebasing: text[span.start..<span.start + max(span.count, 0)])
             }
             func bind(_ statement: RawStatement, _ span: TextSpan, at index: Int32) throws {
                 try statement.bind(text: span.count < 0 ? nil : bytes(span), at: index)
