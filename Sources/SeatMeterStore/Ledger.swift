@@ -149,6 +149,17 @@ package final class Ledger: Sendable {
 }
 
 extension Ledger {
+    /// The WAL file SQLite writes for this ledger (next to the database file, after SQLite resolved symbolic links);
+    /// nil for an in-memory ledger.
+    package func walPath() throws -> String? {
+        try dbWriter.writeWithoutTransaction { db in
+            guard let database = sqlite3_db_filename(db.sqliteConnection, "main"), database.pointee != 0,
+                let wal = sqlite3_filename_wal(database)
+            else { return nil }
+            return String(cString: wal)
+        }
+    }
+
     /// Raw SQL in one write transaction, for tests (`@testable import`): schema probes and fault injection.
     func execute(sql: String) throws {
         try dbWriter.write { db in try db.execute(sql: sql) }

@@ -1,4 +1,6 @@
 import Foundation
+import GRDB
+import GRDBSQLite
 import Synchronization
 
 /// Writes a file ledger's WAL back to disk on its own thread while a long series of commits goes on.
@@ -24,8 +26,8 @@ package final class WALWriteback: Sendable {
 
     /// Nil for an in-memory or read-only ledger.
     package init?(ledger: Ledger) {
-        guard ledger.path != ":memory:", !ledger.isReadOnly else { return nil }
-        file = File(path: ledger.path + "-wal")
+        guard ledger.path != ":memory:", !ledger.isReadOnly, let path = try? ledger.walPath() else { return nil }
+        file = File(path: path)
     }
 
     deinit {

@@ -14,6 +14,23 @@ struct WALWritebackTests {
         #expect(WALWriteback(ledger: try Ledger(readOnlyPath: ledger.path)) == nil)
     }
 
+    /// The WAL is the one SQLite writes: next to the real database file when the ledger path is a symbolic link.
+    @Test func theWALPathIsSQLites() throws {
+        #expect(try Ledger.inMemory().walPath() == nil)
+        let directory = try Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let real = directory.appendingPathComponent("real.sqlite").path
+        let link = directory.appendingPathComponent("link.sqlite").path
+        _ = try Ledger(path: real)
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: real)
+        let ledger = try Ledger(path: link)
+        try ledger.ingest(Fixtures.batch(0..<5))
+        let wal = try #require(try ledger.walPath())
+        #expect(URL(fileURLWithPath: wal).resolvingSymlinksInPath().path
+            == URL(fileURLWithPath: real + "-wal").resolvingSymlinksInPath().path)
+        #expect(FileManager.default.fileExists(atPath: wal))
+    }
+
     @Test func writesBackAfterCommitsAndClosesItsFile() throws {
         let (ledger, scratch) = try LedgerKind.file.make()
         defer { withExtendedLifetime(scratch) {} }
