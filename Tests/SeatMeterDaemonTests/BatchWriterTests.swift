@@ -40,4 +40,23 @@ struct BatchWriterTests {
         #expect(stored.map(\.messageID) == (3...8).map { "m\($0)@example.com" })
         #expect(stored.map(\.appearances) == (3...8).map { Self.message($0).facts.appearances })
     }
+
+    /// Messages appended one by one go out as one batch per submit; a submit with nothing appended moves the
+    /// checkpoint alone (a folder with nothing new).
+    @Test func appendedMessagesGoOutPerSubmitAndAnEmptySubmitMovesTheCheckpoint() throws {
+        let ledger = try Ledger.inMemory()
+        let writer = BatchWriter(ledger: ledger)
+        for n in 1...3 { writer.append(Self.message(n)) }
+        #expect(writer.appendedCount == 3)
+        try writer.submit(account: "a", folder: "INBOX", role: .incoming, uidValidity: 1, checkpointUID: 3)
+        #expect(writer.appendedCount == 0)
+        try writer.submit(account: "a", folder: "INBOX", role: .incoming, uidValidity: 1, checkpointUID: 9)
+        #expect(
+            try writer.finish() == [
+                IngestResult(newMessages: 3, duplicates: 0, newLocations: 3),
+                IngestResult(newMessages: 0, duplicates: 0, newLocations: 0),
+            ])
+        #expect(try ledger.checkpoint(account: "a", folder: "INBOX")?.lastUID == 9)
+        #expect(try ledger.observations().map(\.messageID) == (1...3).map { "m\($0)@example.com" })
+    }
 }

@@ -39,35 +39,50 @@ final class BatchWriter: @unchecked Sendable {
         writeback = WALWriteback(ledger: ledger)
     }
 
-    /// Encodes `batch` and queues it for the writer. Call from one thread at a time.
-    func submit(_ batch: IngestBatch) throws {
-        try submit(
-            account: batch.account, folder: batch.folder, role: batch.role, uidValidity: batch.uidValidity,
-            checkpointUID: batch.checkpointUID
-        ) { append in
-            for message in batch.messages { append(message) }
-        }
+    // The submitting side: call from one thread at a time.
+
+    /// Encodes one message of the next batch (so the submitting thread spreads the work over the fetch and keeps no
+    /// parsed messages).
+    func append(_ message: IngestMessage) {
+        encoder.append(message)
     }
 
-    /// Queues the messages `fetch` hands to its argument as one batch, encoding each as it arrives (so the fetching
-    /// thread spreads the work over the fetch and keeps no parsed messages). When `fetch` throws, its messages are
-    /// dropped and nothing is queued. Call from one thread at a time.
-    func submit(
-        account: String, folder: String, role: FolderRole, uidValidity: UInt32?, checkpointUID: UInt32?,
-        messages fetch: (_ append: (IngestMessage) -> Void) throws -> Void
-    ) throws {
-        if let failure = failure.withLock({ $0 }) { throw failure }
-        do {
-            try fetch { encoder.append($0) }
-        } catch {
+    /// The messages appended since the last batch was queued.
+    var appendedCount: Int { encoder.count }
+
+    /// Drops the messages appended since the last batch was queued (a fetch that failed half-way).
+    func discardAppended() {
+        encoder.discardMessages()
+    }
+
+    /// Queues the messages appended since the last batch as one batch (none: the checkpoint alone moves), waiting
+    /// while ``inFlight`` batches are not yet committed.
+    func submit(account: String, folder: String, role: FolderRole, uidValidity: UInt32?, checkpointUID: UInt32?) throws {
+        if let failure = failure.withLock({ $0 }) {
             encoder.discardMessages()
-            throw error
+            throw failure
         }
         let encoded = encoder.finish(
             account: account, folder: folder, role: role, uidValidity: uidValidity, checkpointUID: checkpointUID)
         slots.wait()
         pending.withLock { $0.append(encoded) }
         queue.async { self.commitPending() }
+    }
+
+    /// Appends the messages `fetch` hands to its argument and queues them as one batch. When `fetch` throws, its
+    /// messages are dropped and nothing is queued.
+    func submit(
+        account: String, folder: String, role: FolderRole, uidValidity: UInt32?, checkpointUID: UInt32?,
+        messages fetch: (_ append: (IngestMessage) -> Void) throws -> Void
+    ) throws {
+        if let failure = failure.withLock({ $0 }) { throw failure }
+        do {
+            try fetch { append($0) }
+        } catch {
+            discardAppended()
+            throw error
+        }
+        try submit(account: account, folder: folder, role: role, uidValidity: uidValidity, checkpointUID: checkpointUID)
     }
 
     /// Waits for every submitted batch; rethrows the first write error.

@@ -22,7 +22,6 @@ package struct ImportEngine: Sendable {
         let account = "import"
         var summaries: [String: FolderSyncSummary] = [:]
         var order: [String] = []
-        var pending: [IngestMessage] = []
         var pendingFolder: String?
         let started = ContinuousClock.now
         var done = 0
@@ -30,12 +29,11 @@ package struct ImportEngine: Sendable {
         var submitted: [String] = []
 
         func flush() throws {
-            guard let folder = pendingFolder, !pending.isEmpty else { return }
-            try writer.submit(IngestBatch(
+            guard let folder = pendingFolder, writer.appendedCount > 0 else { return }
+            try writer.submit(
                 account: account, folder: location(absolute, folder), role: role(folder), uidValidity: nil,
-                messages: pending, checkpointUID: nil))
+                checkpointUID: nil)
             submitted.append(folder)
-            pending.removeAll(keepingCapacity: true)
         }
 
         try MailFileReader.forEachMessage(at: absolute) { folder, bytes in
@@ -47,9 +45,9 @@ package struct ImportEngine: Sendable {
                 summaries[folder] = FolderSyncSummary(account: account, folder: location(absolute, folder), role: role(folder))
                 order.append(folder)
             }
-            pending.append(IngestMessage(uid: nil, facts: HeaderParser.parse(bytes)))
+            writer.append(IngestMessage(uid: nil, facts: HeaderParser.parse(bytes)))
             done += 1
-            if pending.count >= batchSize {
+            if writer.appendedCount >= batchSize {
                 try flush()
                 if let progress {
                     let elapsed = ContinuousClock.now - started

@@ -242,9 +242,9 @@ package struct SyncEngine: Sendable {
         let end = status.uidNext > 0 ? status.uidNext - 1 : 0
         guard status.exists > 0, start <= end else {
             // Nothing new: still advance lastSyncAt so the report knows the folder is fresh.
-            try writer.submit(IngestBatch(
-                account: account, folder: folder, role: role, uidValidity: status.uidValidity, messages: [],
-                checkpointUID: checkpoint?.lastUID ?? 0))
+            try writer.submit(
+                account: account, folder: folder, role: role, uidValidity: status.uidValidity,
+                checkpointUID: checkpoint?.lastUID ?? 0)
             submitted.append(folder)
             return rescanned
         }
