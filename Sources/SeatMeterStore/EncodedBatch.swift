@@ -2,7 +2,7 @@ package import SeatMeterCore
 
 /// An ``IngestBatch`` in the form the ledger's writer stores it, made by ``IngestEncoder``.
 ///
-/// A sync fetches on one thread and commits on another, and the committing thread is its bottleneck. Everything
+/// A sync fetches on one thread and commits on another, and the committing thread was its bottleneck. Everything
 /// that does not need the database is therefore done by the encoder, on the fetching thread: the de-duplication
 /// hashes, the dates in whole seconds, the joined automation reasons and defects, and the interning of addresses and
 /// display names into small integers of the encoder's dictionary. The writer then binds and steps, and resolves each

@@ -1,7 +1,7 @@
 /// An open-addressing hash table from an address *as written* (its UTF-8 bytes) to a small integer, for the
 /// classifier's hot loop: a million messages carry several million address appearances, and hashing them with
-/// `Dictionary<String, _>` (SipHash, retain/release of each string) dominated the run. The ledger's writer uses it
-/// too, for its cache of interned address and name ids.
+/// `Dictionary<String, _>` (SipHash, retain/release of each string) dominated the run. A sync's ingest encoder uses
+/// it too, for its dictionary of addresses and display names.
 ///
 /// Keys are compared byte for byte. Two canonically equivalent but differently encoded spellings get two entries;
 /// that is harmless here because every entry is resolved to an identity, and identities are merged by `String`
@@ -24,27 +24,6 @@ package struct AddressTable: Sendable {
     }
 
     package var count: Int { spans.count }
-
-    /// The index of `bytes`, nil when the table does not hold them.
-    package func find(_ bytes: UnsafeBufferPointer<UInt8>) -> Int32? {
-        let hash = Self.hash(bytes)
-        let tag = hash >> 32
-        var slot = Int(truncatingIfNeeded: hash) & mask
-        while true {
-            let stored = slots[slot]
-            if stored == 0 { return nil }
-            if stored & 0xFFFF_FFFF == tag {
-                let entry = Int(stored >> 32) - 1
-                if equal(entry, bytes) { return Int32(entry) }
-            }
-            slot = (slot + 1) & mask
-        }
-    }
-
-    /// The index of `string`'s UTF-8 bytes, nil when the table does not hold them.
-    package func find(_ string: String) -> Int32? {
-        Self.withUTF8(string) { find($0) }
-    }
 
     /// The index of `bytes` (inserting it when new; `inserted` tells which).
     package mutating func index(of bytes: UnsafeBufferPointer<UInt8>) -> (index: Int32, inserted: Bool) {

@@ -12,7 +12,7 @@ import Synchronization
 /// and is rethrown to the fetching side. Batches commit strictly in order, so checkpoints only move forward.
 final class BatchWriter: @unchecked Sendable {
     // @unchecked: `results` and `ids` are only touched on `queue` (serial) and read after `queue.sync`; `encoder` only
-    // by `submit`, which is called from one thread at a time; `pending` and `failure` are behind their mutexes.
+    // by the submitting side (one thread at a time); `pending` and `failure` are behind their mutexes.
     private let ledger: Ledger
     private let queue = DispatchQueue(label: "seatmeter.batch-writer")
     private let slots = DispatchSemaphore(value: BatchWriter.inFlight)
