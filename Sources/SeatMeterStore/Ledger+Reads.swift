@@ -135,7 +135,11 @@ extension Ledger {
             var automated = 0
             var withoutDate = 0
             var appearances = 0
-            let rows = try RawStatement(db, sql: "SELECT defects, automationReasons, date, appearances FROM message")
+            var locations = 0
+            let rows = try RawStatement(
+                db,
+                sql: "SELECT defects, automationReasons, date, appearances, folderId IS NOT NULL FROM message"
+            )
             defer { rows.reset() }
             while try rows.step() {
                 messages += 1
@@ -144,6 +148,8 @@ extension Ledger {
                 if rows.isNull(2) { withoutDate += 1 }
                 var reader = PackedReader(rows.bytes(3))
                 appearances += reader.varint().map { Int(clamping: $0) } ?? 0
+                // The first location, in the row (see LedgerSchema.messageLocation).
+                locations += Int(rows.int64(4))
             }
             func count(_ table: String) throws -> Int {
                 try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \(table)") ?? 0
@@ -155,7 +161,7 @@ extension Ledger {
                 messagesWithoutDate: withoutDate,
                 addresses: try count("address"),
                 appearances: appearances,
-                locations: try count("location")
+                locations: locations + (try count("location"))
             )
         }
     }

@@ -121,7 +121,7 @@ extension Ledger {
         ids: inout IngestIDs,
         resolved: inout [(table: Interner.Table, index: Int32)]
     ) throws -> IngestResult {
-        let folderID = try folderID(account: batch.account, folder: batch.folder, role: batch.role, in: db)
+        let (folderID, folderIsNew) = try folder(account: batch.account, folder: batch.folder, role: batch.role, in: db)
         let uidValidity = Int64(batch.uidValidity ?? 0)
         let ingestedAt = now.timeIntervalSince1970
 
@@ -130,12 +130,15 @@ extension Ledger {
             db,
             sql: """
                 INSERT INTO message (dedupHash, messageID, date, subject, automationReasons, defects, digest,
-                    firstIngestedAt, appearances, folders)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    firstIngestedAt, appearances, folders, folderId, uidValidity, uid)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT (dedupHash) DO NOTHING
                 """
         )
-        let selectMessage = try RawStatement(db, sql: "SELECT id, folders FROM message WHERE dedupHash = ?")
+        let selectMessage = try RawStatement(
+            db,
+            sql: "SELECT id, folders, folderId, uidValidity, uid FROM message WHERE dedupHash = ?"
+        )
         let updateFolders = try RawStatement(db, sql: "UPDATE message SET folders = ? WHERE id = ?")
         var interner = try Interner(db: db)
         let insertLocation = try RawStatement(
@@ -147,6 +150,8 @@ extension Ledger {
         )
         try insertMessage.bind(ingestedAt, at: 8)
         try insertMessage.bind(blob: LedgerPacking.folders([folderID]), at: 10)
+        try insertMessage.bind(folderID, at: 11)
+        try insertMessage.bind(uidValidity, at: 12)
         try insertLocation.bind(folderID, at: 2)
         try insertLocation.bind(uidValidity, at: 3)
 
@@ -186,38 +191,35 @@ extension Ledger {
                 try bind(insertMessage, message.defects, at: 6)
                 try bind(insertMessage, message.digest, at: 7)
                 try insertMessage.bind(blob: packed, at: 9)
+                try insertMessage.bind(Int64(message.uid), at: 13)
                 try insertMessage.execute()
-                let messageID: Int64
-                var folders: [Int64]?
                 if insertMessage.changes > 0 {
-                    messageID = insertMessage.lastInsertedRowID
+                    // The row holds the message's first location.
                     result.newMessages += 1
+                    result.newLocations += 1
                 } else {
                     try interner.removeInserted(since: insertedBefore, ids: &ids)
-                    try selectMessage.bind(blob: hash, at: 1)
-                    defer { selectMessage.reset() }
-                    guard try selectMessage.step() else {
+                    result.duplicates += 1
+                    guard var stored = try StoredMessage(select: selectMessage, hash: hash) else {
                         let key = message.messageID.count > 0 ? message.messageID : message.digest
                         let text = String(decoding: bytes(key), as: UTF8.self)
                         throw DatabaseError(message: "message \(text) neither inserted nor found")
                     }
-                    messageID = selectMessage.int64(0)
-                    guard let stored = LedgerPacking.folderIDs(selectMessage.bytes(1)) else {
-                        throw DatabaseError(message: "malformed folders of message \(messageID)")
+                    if let first = stored.firstLocation,
+                        first == (folderID, uidValidity, Int64(message.uid))
+                    {
+                        continue
                     }
-                    folders = stored
-                    result.duplicates += 1
-                }
-                try insertLocation.bind(messageID, at: 1)
-                try insertLocation.bind(Int64(message.uid), at: 4)
-                try insertLocation.execute()
-                if insertLocation.changes > 0 {
+                    try insertLocation.bind(stored.id, at: 1)
+                    try insertLocation.bind(Int64(message.uid), at: 4)
+                    try insertLocation.execute()
+                    guard insertLocation.changes > 0 else { continue }
                     result.newLocations += 1
-                    if var known = folders, !known.contains(folderID) {
-                        known.append(folderID)
-                        known.sort()
-                        try updateFolders.bind(blob: LedgerPacking.folders(known), at: 1)
-                        try updateFolders.bind(messageID, at: 2)
+                    if !stored.folders.contains(folderID) {
+                        stored.folders.append(folderID)
+                        stored.folders.sort()
+                        try updateFolders.bind(blob: LedgerPacking.folders(stored.folders), at: 1)
+                        try updateFolders.bind(stored.id, at: 2)
                         try updateFolders.execute()
                     }
                 }
@@ -229,6 +231,7 @@ extension Ledger {
                 batch: batch,
                 to: checkpointUID,
                 newLocations: result.newLocations,
+                folderIsNew: folderIsNew,
                 at: ingestedAt,
                 in: db
             )
@@ -236,10 +239,34 @@ extension Ledger {
         return result
     }
 
+    /// What a duplicate's ingest needs of the stored message.
+    private struct StoredMessage {
+        var id: Int64
+        var folders: [Int64]
+        /// The first location, in the row: nil for a row stored before rows held it (all its locations are in
+        /// `location`).
+        var firstLocation: (folder: Int64, uidValidity: Int64, uid: Int64)?
+
+        /// Reads the message with this de-duplication hash (`SELECT id, folders, folderId, uidValidity, uid`), then
+        /// resets the statement; nil when there is none.
+        init?(select: RawStatement, hash: UnsafeRawBufferPointer) throws {
+            try select.bind(blob: hash, at: 1)
+            defer { select.reset() }
+            guard try select.step() else { return nil }
+            id = select.int64(0)
+            guard let folders = LedgerPacking.folderIDs(select.bytes(1)) else {
+                throw DatabaseError(message: "malformed folders of message \(id)")
+            }
+            self.folders = folders
+            firstLocation = select.isNull(2) ? nil : (select.int64(2), select.int64(3), select.int64(4))
+        }
+    }
+
     private static func advanceCheckpoint(
         batch: EncodedBatch,
         to checkpointUID: UInt32,
         newLocations: Int,
+        folderIsNew: Bool,
         at now: Double,
         in db: Database
     ) throws {
@@ -254,6 +281,10 @@ extension Ledger {
         if let stored, storedValidity == batch.uidValidity.map({ Int64($0) }) {
             lastUID = max(stored[1] as Int64, Int64(checkpointUID))
             messageCount = (stored[2] as Int) + newLocations
+        } else if folderIsNew {
+            // Every location of a folder created by this batch is one of the batch's: no need to count them.
+            lastUID = Int64(checkpointUID)
+            messageCount = newLocations
         } else {
             lastUID = Int64(checkpointUID)
             messageCount = try locationCount(
@@ -277,34 +308,38 @@ extension Ledger {
         )
     }
 
-    /// The id of the folder row, created on first use; its role follows the latest ingest.
-    private static func folderID(account: String, folder: String, role: FolderRole, in db: Database) throws -> Int64 {
+    /// The id of the folder row, created on first use (`isNew`); its role follows the latest ingest.
+    private static func folder(
+        account: String, folder: String, role: FolderRole, in db: Database
+    ) throws -> (id: Int64, isNew: Bool) {
+        let known = try Row.fetchOne(
+            db,
+            sql: "SELECT id, role FROM folder WHERE account = ? AND name = ?",
+            arguments: [account, folder]
+        )
+        if let known {
+            let id: Int64 = known[0]
+            if known[1] != role.rawValue {
+                try db.execute(sql: "UPDATE folder SET role = ? WHERE id = ?", arguments: [role.rawValue, id])
+            }
+            return (id, false)
+        }
         try db.execute(
-            sql: """
-                INSERT INTO folder (account, name, role) VALUES (?, ?, ?)
-                ON CONFLICT (account, name) DO UPDATE SET role = excluded.role WHERE role <> excluded.role
-                """,
+            sql: "INSERT INTO folder (account, name, role) VALUES (?, ?, ?)",
             arguments: [account, folder, role.rawValue]
         )
-        guard
-            let id = try Int64.fetchOne(
-                db,
-                sql: "SELECT id FROM folder WHERE account = ? AND name = ?",
-                arguments: [account, folder]
-            )
-        else {
-            throw DatabaseError(message: "folder \(account)/\(folder) neither inserted nor found")
-        }
-        return id
+        return (db.lastInsertedRowID, true)
     }
 
-    /// Locations of the folder under `uidValidity` (nil: import locations).
+    /// Locations of the folder under `uidValidity` (nil: import locations). It scans the messages stored since rows
+    /// hold their first location (that column has no index, which would cost every insert): it runs when a folder's
+    /// UIDVALIDITY changes, not on every sync.
     static func locationCount(account: String, folder: String, uidValidity: UInt32?, in db: Database) throws -> Int {
         try Int.fetchOne(
             db,
             sql: """
-                SELECT COUNT(*) FROM location JOIN folder ON folder.id = location.folderId
-                WHERE folder.account = ? AND folder.name = ? AND location.uidValidity = ?
+                SELECT COUNT(*) FROM messageLocation
+                WHERE folderId = (SELECT id FROM folder WHERE account = ? AND name = ?) AND uidValidity = ?
                 """,
             arguments: [account, folder, Int64(uidValidity ?? 0)]
         ) ?? 0

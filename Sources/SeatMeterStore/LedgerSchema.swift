@@ -24,6 +24,9 @@ enum LedgerSchema {
         migrator.registerMigration("auth-alarms") { db in
             try db.execute(sql: authAlarms)
         }
+        migrator.registerMigration("v3-message-location") { db in
+            try db.execute(sql: messageLocation)
+        }
         return migrator
     }()
 
@@ -136,5 +139,26 @@ enum LedgerSchema {
             closedAt REAL,
             recoverySentAt REAL
         );
+        """
+
+    /// A message's first location moves into its row: a new message is one row insert instead of a row and a
+    /// `location` row (with its two B-trees). Measured on the bench's writer alone (100,000 messages), the
+    /// `location` insert was a third of the ingest's CPU time.
+    ///
+    /// `folderId`, `uidValidity` and `uid` of a message hold where its first ingest saw it (rows stored before this
+    /// migration keep NULL there: their locations all stay in `location`). `location` holds every other location.
+    /// `messageLocation` is both, one row per location: read locations through it.
+    ///
+    /// `location_uid` made an IMAP UID unique per folder and UIDVALIDITY across `location`; a row's own location is
+    /// not indexed. A server that gives one UID to two different messages (never under one UIDVALIDITY, RFC 3501
+    /// 2.3.1.1) now records both instead of dropping the second one's location.
+    private static let messageLocation = """
+        ALTER TABLE message ADD COLUMN folderId INTEGER REFERENCES folder(id);
+        ALTER TABLE message ADD COLUMN uidValidity INTEGER;
+        ALTER TABLE message ADD COLUMN uid INTEGER;
+        CREATE VIEW messageLocation AS
+            SELECT id AS messageId, folderId, uidValidity, uid FROM message WHERE folderId IS NOT NULL
+            UNION ALL
+            SELECT messageId, folderId, uidValidity, uid FROM location;
         """
 }

@@ -280,6 +280,29 @@ struct LedgerIngestTests {
             try ledger.ingest(Fixtures.batch(0..<35, uidValidity: 2, uidOffset: 1000), at: t2)
                 == IngestResult(newMessages: 0, duplicates: 35, newLocations: 0)
         )
+        // A reset counts the folder's known locations under the new UIDVALIDITY: the 30 re-seen messages' are
+        // `location` rows, the 5 new messages' are in their rows.
+        try ledger.resetCheckpoint(account: "helpdesk", folder: "INBOX", uidValidity: 2, at: t2)
+        #expect(try ledger.checkpoint(account: "helpdesk", folder: "INBOX")?.messageCount == 35)
+    }
+
+    @Test func aNewMessageIsOneRowHoldingItsFirstLocation() throws {
+        let ledger = try Ledger.inMemory()
+        #expect(try ledger.ingest(Fixtures.batch(0..<10)).newLocations == 10)
+        #expect(try ledger.strings(sql: "SELECT COUNT(*) FROM location") == ["0"])
+        #expect(
+            try ledger.strings(sql: "SELECT folderId || ':' || uidValidity || ':' || uid FROM message ORDER BY id")
+                == (1...10).map { "1:1:\($0)" }
+        )
+        // Copies in Sent are the messages' second locations: `location` rows.
+        let sent = try ledger.ingest(Fixtures.batch(0..<3, folder: "Sent", role: .outgoing, uidValidity: 7))
+        #expect(sent == IngestResult(newMessages: 0, duplicates: 3, newLocations: 3))
+        #expect(
+            try ledger.strings(sql: "SELECT messageId || ':' || folderId || ':' || uid FROM location ORDER BY 1")
+                == ["1:2:1", "2:2:2", "3:2:3"]
+        )
+        #expect(try ledger.stats().locations == 13)
+        #expect(try ledger.checkpoint(account: "helpdesk", folder: "Sent")?.messageCount == 3)
     }
 
     @Test func aBatchUnderANewUIDValidityWithoutResetAlsoRestarts() throws {

@@ -89,6 +89,40 @@ struct LedgerMigrationTests {
         }
         #expect(failed == blocker.appendingPathComponent("sub").path)
     }
+
+    /// Rows stored before "v3-message-location" have no location of their own: the migration adds the columns
+    /// as NULL and every location stays in `location`. Here a ledger is put in that state by moving its rows'
+    /// locations into `location`; reads, re-ingests and counts must not tell the difference.
+    @Test func rowsStoredBeforeRowsHeldALocationKeepThemAllInTheLocationTable() throws {
+        let ledger = try Ledger.inMemory()
+        let sent = (folder: "Sent", role: FolderRole.outgoing, uidValidity: UInt32(7))
+        try ledger.ingest(Fixtures.batch(0..<20))
+        try ledger.ingest(Fixtures.batch(0..<5, folder: sent.folder, role: sent.role, uidValidity: sent.uidValidity))
+        let observations = try ledger.observations()
+        let stats = try ledger.stats()
+        try ledger.execute(
+            sql: """
+                INSERT INTO location SELECT id, folderId, uidValidity, uid FROM message;
+                UPDATE message SET folderId = NULL, uidValidity = NULL, uid = NULL;
+                """
+        )
+        #expect(try ledger.strings(sql: "SELECT COUNT(*) FROM location") == ["25"])
+        #expect(try ledger.observations() == observations)
+        #expect(try ledger.stats() == stats)
+        #expect(try ledger.ingest(Fixtures.batch(0..<20)) == IngestResult(newMessages: 0, duplicates: 20, newLocations: 0))
+        #expect(
+            try ledger.ingest(
+                Fixtures.batch(0..<5, folder: sent.folder, role: sent.role, uidValidity: sent.uidValidity)
+            ) == IngestResult(newMessages: 0, duplicates: 5, newLocations: 0)
+        )
+        try ledger.resetCheckpoint(account: "helpdesk", folder: "INBOX", uidValidity: 1)
+        #expect(try ledger.checkpoint(account: "helpdesk", folder: "INBOX")?.messageCount == 20)
+        // New mail after the migration: its rows hold their first location.
+        #expect(try ledger.ingest(Fixtures.batch(20..<23)).newLocations == 3)
+        #expect(try ledger.strings(sql: "SELECT COUNT(*) FROM message WHERE folderId IS NOT NULL") == ["3"])
+        #expect(try ledger.stats().locations == 28)
+        #expect(try ledger.strings(sql: "PRAGMA foreign_key_check") == [])
+    }
 }
 
 @Suite("Migrating a v1 ledger to packed appearances")
