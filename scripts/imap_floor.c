@@ -122,8 +122,10 @@ static void scan(struct scanner *s, const char *buf, size_t n) {
     }
 }
 
+#define RECEIVE_BUFFER_SIZE (256 * 1024)
+
 static long long command(CURL *curl, curl_socket_t fd, char tag, const char *text, long *messages) {
-    static char buf[256 * 1024];
+    static char buf[RECEIVE_BUFFER_SIZE];
     struct scanner s;
     memset(&s, 0, sizeof s);
     s.tag = tag;
@@ -183,6 +185,8 @@ int main(int argc, char **argv) {
     curl_easy_setopt(curl, CURLOPT_USERNAME, user);
     curl_easy_setopt(curl, CURLOPT_PASSWORD, pass);
     curl_easy_setopt(curl, CURLOPT_CONNECT_ONLY, 1L);
+    /* curl_easy_recv returns at most CURLOPT_BUFFERSIZE bytes per call (default 16 KB): let it fill buf. */
+    curl_easy_setopt(curl, CURLOPT_BUFFERSIZE, (long)RECEIVE_BUFFER_SIZE);
     curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, 15L);
     if (cafile) curl_easy_setopt(curl, CURLOPT_CAINFO, cafile);
     CURLcode rc = curl_easy_perform(curl);
