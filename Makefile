@@ -38,8 +38,10 @@ build: deps-build
 
 # The Swift runtime and Foundation linked in (--static-swift-stdlib): the dynamic loader no longer resolves thousands
 # of their symbols at every start (`seatmeter --version` 24 -> 13 ms, medians of 10); a larger file (about 110 MB).
+# Only our two executables: a dependency's dynamic library product (GRDB-dynamic) cannot link that way.
 release: deps-build
-	$(SWIFT) build -c release --static-swift-stdlib
+	$(SWIFT) build -c release --static-swift-stdlib --product seatmeter
+	$(SWIFT) build -c release --static-swift-stdlib --product seatmeter-bench
 
 test: deps-test
 	$(SWIFT) build --build-tests
