@@ -7,11 +7,22 @@
 /// that is harmless here because every entry is resolved to an identity, and identities are merged by `String`
 /// equality afterwards (and it is how SQLite's `UNIQUE` columns compare text).
 package struct AddressTable: Sendable {
-    /// Per slot: 0 when empty, else `(entry + 1) << 32 | the hash's high 32 bits`; the capacity is a power of
-    /// two, at most half full. The tag rejects almost every mismatch without touching the entries.
-    private var slots: [UInt64]
-    /// Per entry: where its bytes start in ``arena`` and how many there are.
-    private var spans: [(start: Int32, count: Int32)] = []
+    /// One slot of the open-addressing table: what a lookup needs, so that it reads the slot and then the key's
+    /// bytes, two places in memory (a sync's encoder mostly misses the cache on both: the table is rarely hot
+    /// between two messages).
+    private struct Slot {
+        /// The entry's index + 1; 0 for an empty slot.
+        var entry: UInt32 = 0
+        /// The hash's high 32 bits: rejects almost every mismatch without touching the bytes.
+        var tag: UInt32 = 0
+        /// Where the entry's bytes are in ``arena``.
+        var start: UInt32 = 0
+        var count: UInt32 = 0
+    }
+
+    /// The capacity is a power of two, at most half full.
+    private var slots: [Slot]
+    /// Per entry, its hash (to place it again when the table grows).
     private var hashes: [UInt64] = []
     private var arena: [UInt8] = []
     private var mask: Int
@@ -19,32 +30,38 @@ package struct AddressTable: Sendable {
     package init(capacity: Int = 1024) {
         var size = 16
         while size < capacity * 2 { size *= 2 }
-        slots = Array(repeating: 0, count: size)
+        slots = Array(repeating: Slot(), count: size)
         mask = size - 1
     }
 
-    package var count: Int { spans.count }
+    package var count: Int { hashes.count }
 
     /// The index of `bytes` (inserting it when new; `inserted` tells which).
     package mutating func index(of bytes: UnsafeBufferPointer<UInt8>) -> (index: Int32, inserted: Bool) {
         let hash = Self.hash(bytes)
-        let tag = hash >> 32
+        let tag = UInt32(truncatingIfNeeded: hash >> 32)
         var slot = Int(truncatingIfNeeded: hash) & mask
-        while true {
-            let stored = slots[slot]
-            if stored == 0 { break }
-            if stored & 0xFFFF_FFFF == tag {
-                let entry = Int(stored >> 32) - 1
-                if equal(entry, bytes) { return (Int32(entry), false) }
+        let found: Int32? = slots.withUnsafeBufferPointer { slots in
+            arena.withUnsafeBytes { arena in
+                while true {
+                    let stored = slots[slot]
+                    if stored.entry == 0 { return nil }
+                    if stored.tag == tag, Int(stored.count) == bytes.count,
+                        Self.equal(arena, Int(stored.start), bytes)
+                    {
+                        return Int32(stored.entry - 1)
+                    }
+                    slot = (slot + 1) & mask
+                }
             }
-            slot = (slot + 1) & mask
         }
-        let entry = spans.count
+        if let found { return (found, false) }
+        let entry = hashes.count
         hashes.append(hash)
-        spans.append((Int32(arena.count), Int32(bytes.count)))
+        slots[slot] = Slot(
+            entry: UInt32(entry + 1), tag: tag, start: UInt32(arena.count), count: UInt32(bytes.count))
         arena.append(contentsOf: bytes)
-        slots[slot] = UInt64(entry + 1) << 32 | tag
-        if spans.count * 2 > slots.count { grow() }
+        if hashes.count * 2 > slots.count { grow() }
         return (Int32(entry), true)
     }
 
@@ -60,39 +77,38 @@ package struct AddressTable: Sendable {
         return copy.withUTF8(body)
     }
 
-    private func equal(_ entry: Int, _ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
-        let span = spans[entry]
-        guard Int(span.count) == bytes.count else { return false }
+    /// Whether the `bytes.count` bytes of `arena` at `start` are `bytes`.
+    static func equal(_ arena: UnsafeRawBufferPointer, _ start: Int, _ bytes: UnsafeBufferPointer<UInt8>)
+        -> Bool
+    {
         guard let given = bytes.baseAddress else { return true }
-        return arena.withUnsafeBytes { stored in
-            guard let base = stored.baseAddress else { return false }
-            let start = Int(span.start)
-            let other = UnsafeRawPointer(given)
-            var offset = 0
-            while offset + 8 <= bytes.count {
-                if base.loadUnaligned(fromByteOffset: start + offset, as: UInt64.self)
-                    != other.loadUnaligned(fromByteOffset: offset, as: UInt64.self)
-                {
-                    return false
-                }
-                offset += 8
+        guard let base = arena.baseAddress else { return false }
+        let other = UnsafeRawPointer(given)
+        var offset = 0
+        while offset + 8 <= bytes.count {
+            if base.loadUnaligned(fromByteOffset: start + offset, as: UInt64.self)
+                != other.loadUnaligned(fromByteOffset: offset, as: UInt64.self)
+            {
+                return false
             }
-            while offset < bytes.count {
-                if base.load(fromByteOffset: start + offset, as: UInt8.self) != given[offset] { return false }
-                offset += 1
-            }
-            return true
+            offset += 8
         }
+        while offset < bytes.count {
+            if base.load(fromByteOffset: start + offset, as: UInt8.self) != given[offset] { return false }
+            offset += 1
+        }
+        return true
     }
 
     private mutating func grow() {
+        let old = slots
         let size = slots.count * 2
-        slots = Array(repeating: 0, count: size)
+        slots = Array(repeating: Slot(), count: size)
         mask = size - 1
-        for entry in hashes.indices {
-            var slot = Int(truncatingIfNeeded: hashes[entry]) & mask
-            while slots[slot] != 0 { slot = (slot + 1) & mask }
-            slots[slot] = UInt64(entry + 1) << 32 | hashes[entry] >> 32
+        for stored in old where stored.entry != 0 {
+            var slot = Int(truncatingIfNeeded: hashes[Int(stored.entry - 1)]) & mask
+            while slots[slot].entry != 0 { slot = (slot + 1) & mask }
+            slots[slot] = stored
         }
     }
 
