@@ -120,8 +120,8 @@ package struct IngestEncoder: Sendable {
             dedupHash: TextSpan(start: hashStart, count: 16),
             messageID: span(facts.messageID),
             subject: span(facts.subject),
-            automationReasons: span(joinLines(facts.automation.reasons)),
-            defects: span(joinLines(facts.defects)),
+            automationReasons: lines(facts.automation.reasons),
+            defects: lines(facts.defects),
             digest: span(facts.digest),
             appearanceEnd: appearances.count))
     }
@@ -148,6 +148,13 @@ package struct IngestEncoder: Sendable {
         messages = []
         appearances = []
         text = []
+    }
+
+    /// ``joinLines(_:)`` of `items`, written straight into ``text``.
+    private mutating func lines(_ items: [String]) -> TextSpan {
+        let start = text.count
+        appendLines(items, to: &text)
+        return TextSpan(start: start, count: text.count - start)
     }
 
     private mutating func span(_ value: String?) -> TextSpan {

@@ -355,14 +355,21 @@ func unixSeconds(_ date: Date) -> Int64? {
 /// bytes, so an item that starts with a combining mark cannot merge with the separator.
 func joinLines(_ items: [String]) -> String {
     if items.isEmpty { return "" }
-    return items.lazy
-        .filter { !$0.isEmpty }
-        .map { item in
-            item.utf8.contains(where: { $0 == 0x0A || $0 == 0x0D })
-                ? String(decoding: item.utf8.map { $0 == 0x0A || $0 == 0x0D ? 0x20 : $0 }, as: UTF8.self)
-                : item
-        }
-        .joined(separator: "\n")
+    var bytes: [UInt8] = []
+    appendLines(items, to: &bytes)
+    return String(decoding: bytes, as: UTF8.self)
+}
+
+/// Appends the UTF-8 of ``joinLines(_:)`` to `bytes`, with no string in between (a sync's encoder, per message).
+func appendLines(_ items: [String], to bytes: inout [UInt8]) {
+    var first = true
+    for var item in items where !item.isEmpty {
+        if !first { bytes.append(0x0A) }
+        first = false
+        let start = bytes.count
+        item.withUTF8 { bytes.append(contentsOf: $0) }
+        for index in start..<bytes.count where bytes[index] == 0x0A || bytes[index] == 0x0D { bytes[index] = 0x20 }
+    }
 }
 
 /// The inverse of ``joinLines(_:)``.
