@@ -140,9 +140,12 @@ package final class Ledger: Sendable {
             // cache, which does not count in the process's memory: a larger cache made ingest no faster but
             // made the sync's peak RSS grow with the ledger (16 MB: 47 MB at 10k messages, 64 MB at 100k).
             try db.execute(sql: "PRAGMA cache_size = -4096")
-            // Checkpoint less often during a large sync: each checkpoint copies pages from the WAL into the
-            // database, so fewer, larger ones write each hot page (indexes) fewer times.
-            try db.execute(sql: "PRAGMA wal_autocheckpoint = 8192")
+            // A checkpoint once the WAL holds 16 MB (1,024 pages of 16 KB): during a cold sync it runs on the
+            // writer thread while the next range is fetched, the WAL file is then written over again instead of
+            // growing (no new blocks to allocate), and the checkpoint when the sync ends has less to copy. 8,192
+            // pages (128 MB) left all of it to that last checkpoint: a cold sync of 100,000 messages took
+            // 0.046-0.061 s longer (medians of paired differences, 15 pairs twice, 23 of 30 pairs slower).
+            try db.execute(sql: "PRAGMA wal_autocheckpoint = 1024")
         }
         return configuration
     }

@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import SeatMeterCore
 import Testing
 
@@ -31,6 +32,11 @@ struct LedgerMigrationTests {
             let ledger = try Ledger(path: path)
             #expect(ledger.path == path)
             #expect(try ledger.strings(sql: "PRAGMA journal_mode") == ["wal"])
+            // The writer's connection checkpoints every 16 MB of WAL.
+            #expect(
+                try ledger.dbWriter.writeWithoutTransaction { try Int.fetchOne($0, sql: "PRAGMA wal_autocheckpoint") }
+                    == 1024)
+            #expect(try ledger.strings(sql: "PRAGMA page_size") == ["16384"])
             try ledger.ingest(Fixtures.batch(0..<10))
         }
         // Persistent WAL: the companions survive the last connection, so read-only opens always work.
