@@ -40,28 +40,48 @@ extension Ledger {
         return try ingest(batches.map { encoder.encode($0) }, ids: &ids, at: now)
     }
 
-    /// Stores batches an ``IngestEncoder`` encoded, in order, in one transaction (each as ``ingest(_:at:)`` would):
-    /// a sync's writer, with fewer, larger commits when it falls behind. `ids` is the ledger's side of the encoder's
-    /// dictionary: pass the same value for all the batches of one encoder, in the order they were encoded.
-    /// Nothing is stored when it throws.
+    /// Stores batches an ``IngestEncoder`` encoded, in order, in one transaction (each as ``ingest(_:at:)`` would).
+    /// `ids` is the ledger's side of the encoder's dictionary: pass the same value for all the batches of one encoder,
+    /// in the order they were encoded. Nothing is stored when it throws.
     ///
     /// - Returns: one result per batch.
     @discardableResult
     package func ingest(
         _ batches: [EncodedBatch], ids: inout IngestIDs, at now: Date = Date()
     ) throws -> [IngestResult] {
-        for batch in batches where batch.uidValidity == nil && batch.messages.contains(where: { $0.uid != 0 }) {
-            throw LedgerError.invalidBatch(
-                account: batch.account,
-                folder: batch.folder,
-                reason: "messages have UIDs but the batch has no UIDVALIDITY"
-            )
-        }
-        try ids.append(batches)
+        var remaining = batches.makeIterator()
+        return try ingest(ids: &ids, at: now) { remaining.next() }
+    }
+
+    /// Stores the batches `next` hands over, in order, in one transaction, until it returns nil; each as
+    /// ``ingest(_:at:)`` would. `next` may wait for its next batch: a sync's writer stores a UID range's messages
+    /// while the rest of the range is still being fetched, and commits once, with the checkpoint. Nothing is stored
+    /// when it throws, or when `next` throws.
+    ///
+    /// The ledger's writer is held until `next` returns nil or throws: `next` must not wait for anything that writes
+    /// to this ledger.
+    ///
+    /// - Returns: one result per batch.
+    @discardableResult
+    package func ingest(
+        ids: inout IngestIDs, at now: Date = Date(), next: () throws -> EncodedBatch?
+    ) throws -> [IngestResult] {
         var resolved: [(table: Interner.Table, index: Int32)] = []
         do {
             return try dbWriter.write { db in
-                try batches.map { try Self.ingest($0, at: now, in: db, ids: &ids, resolved: &resolved) }
+                var results: [IngestResult] = []
+                while let batch = try next() {
+                    if batch.uidValidity == nil, batch.messages.contains(where: { $0.uid != 0 }) {
+                        throw LedgerError.invalidBatch(
+                            account: batch.account,
+                            folder: batch.folder,
+                            reason: "messages have UIDs but the batch has no UIDVALIDITY"
+                        )
+                    }
+                    try ids.append([batch])
+                    results.append(try Self.ingest(batch, at: now, in: db, ids: &ids, resolved: &resolved))
+                }
+                return results
             }
         } catch {
             // Ids found or handed out by the rolled-back transaction may be reused for other values.

@@ -1,7 +1,7 @@
 import Foundation
 import Logging
 import SeatMeterCore
-import SeatMeterDaemon
+@testable import SeatMeterDaemon
 import SeatMeterStore
 import TestSupport
 import Testing
@@ -331,6 +331,33 @@ struct SyncEngineTests {
         let maildirKeys = Set(try maildirLedger.observations().map(\.key))
         #expect(mboxKeys.subtracting(maildirKeys).isEmpty)
         #expect(mboxKeys.count == summaries[0].newMessages)
+    }
+
+    /// A file that cannot be read half-way through a folder: the import fails naming it, stores nothing of the
+    /// batch it was filling (whose first chunks the writer had already stored, uncommitted), and leaves the ledger
+    /// writable; the import after the file is fixed stores everything.
+    @Test(.timeLimit(.minutes(1))) func anImportThatFailsHalfWayStoresNothingOfItsOpenBatch() throws {
+        let mailbox = try GeneratedMailbox(messages: 1600, seed: 12)
+        let inbox = try mailbox.messages(folder: "INBOX").count
+        let broken = mailbox.maildir + "/cur/zzz-unreadable"
+        try FileManager.default.createSymbolicLink(atPath: broken, withDestinationPath: "/nonexistent/seatmeter-message")
+        let directory = try TemporaryDirectory(prefix: "seatmeter-import")
+        let ledger = try Ledger(path: directory.path + "/ledger.sqlite")
+        var importer = ImportEngine(ledger: ledger, outgoingFolders: ["Sent"])
+        importer.batchSize = 4000
+        #expect(inbox > 2 * BatchWriter.chunkSize(batchSize: importer.batchSize))
+        let error = try #require(throws: MailFileReader.ReadError.self) { try importer.importMessages(at: mailbox.maildir) }
+        #expect(error.description.contains("zzz-unreadable"))
+        #expect(try ledger.messageCount() == 0)
+        // The ledger's writer is free: another connection can write (a held writer makes it fail after the busy
+        // timeout, rather than hang like this connection would).
+        try Ledger(path: directory.path + "/ledger.sqlite").recordSyncRun(
+            account: "import", folder: nil, startedAt: Date(), finishedAt: Date(), newMessages: 0, error: "\(error)")
+
+        #expect(unlink(broken) == 0)
+        let summaries = try importer.importMessages(at: mailbox.maildir)
+        #expect(summaries.reduce(0) { $0 + $1.newMessages } == mailbox.truth.distinct_messages)
+        #expect(try ledger.messageCount() == mailbox.truth.distinct_messages)
     }
 
     @Test func importOfMissingPathIsAClearError() {

@@ -3,89 +3,147 @@ import SeatMeterCore
 import SeatMeterStore
 import Synchronization
 
-/// Commits ingest batches on its own thread so that fetching and parsing the next UID range overlaps with
-/// writing the previous ones (two cores). Messages are encoded (``IngestEncoder``) on the submitting thread as they
-/// arrive, so that the writer only stores them: in a cold sync of 100,000 messages the writer thread went from 0.79
-/// to 0.63 s of CPU and the fetching thread from 0.24 to 0.43 s (`perf record -a`). Up to two batches are in
-/// flight; when the writer falls behind, the batches waiting for it are committed together in one transaction
-/// (fewer, larger commits: each commit rewrites the index pages it touched). The first error stops further writes
-/// and is rethrown to the fetching side. Batches commit strictly in order, so checkpoints only move forward.
+/// Commits ingest batches on its own thread, so that storing messages overlaps with fetching and parsing the next
+/// ones (two cores).
+///
+/// A batch is one transaction: a sync's UID range with the folder's new checkpoint, or an import's run of messages.
+/// It is opened with ``begin(account:folder:role:uidValidity:checkpointUID:)``, filled with ``append(_:)`` and
+/// closed with ``commit()`` (or dropped with ``abort()``). Messages are encoded (``IngestEncoder``) on the appending
+/// thread as they arrive and handed to the writer in chunks (``chunkSize(batchSize:)``) while the batch is still open:
+/// the writer stores them inside the batch's transaction as they come, and commits when the batch is closed.
+///
+/// The writer's work is therefore spread evenly over the fetch instead of coming in bursts of a whole batch, and
+/// when the fetch ends only the last chunk is left to store. Before, the writer took a batch only once it was
+/// complete: it idled while the first batch was fetched, the sync had a core idle whenever the writer had no
+/// complete batch, and after the last fetch up to two whole batches were left to store on one core.
+///
+/// The first error stops further writes and is rethrown to the appending side. Batches commit strictly in order, so
+/// checkpoints only move forward.
 final class BatchWriter: @unchecked Sendable {
-    // @unchecked: `results` and `ids` are only touched on `queue` (serial) and read after `queue.sync`; `encoder` only
-    // by the submitting side (one thread at a time); `pending` and `failure` are behind their mutexes.
+    // @unchecked: `results`, `ids` and `taken` are only touched on `queue` (serial) and read after `queue.sync`;
+    // `encoder`, `open` and `handedOff` only by the appending side (one thread at a time); `pending` and `failure`
+    // are behind their mutexes.
+    private enum Item {
+        /// Messages of the open batch; `closes`: the batch's last chunk (it then commits).
+        case chunk(EncodedBatch, closes: Bool)
+        /// The batch is dropped (its transaction rolls back).
+        case abort
+    }
+
+    private struct Open {
+        var account: String
+        var folder: String
+        var role: FolderRole
+        var uidValidity: UInt32?
+        var checkpointUID: UInt32?
+        /// Messages appended to this batch, handed off or not.
+        var count = 0
+        /// Chunks of this batch already handed to the writer.
+        var handedOff = false
+    }
+
     private let ledger: Ledger
     private let queue = DispatchQueue(label: "seatmeter.batch-writer")
+    /// Chunks handed off and not yet taken by the writer: at most ``inFlight``.
     private let slots = DispatchSemaphore(value: BatchWriter.inFlight)
-    private let pending = Mutex<[EncodedBatch]>([])
+    /// Signalled once per item put into `pending`.
+    private let available = DispatchSemaphore(value: 0)
+    private let pending = Mutex<[Item]>([])
     private var encoder = IngestEncoder()
+    private var open: Open?
     private var ids = IngestIDs()
     private var results: [IngestResult] = []
     /// The first write error. Read without waiting for the writer: a fetch must not wait for a commit to end.
     private let failure = Mutex<(any Error)?>(nil)
+    /// Chunks stored so far, committed or not (tests).
+    private let stored = Atomic<Int>(0)
 
-    /// Batches submitted and not yet committed, at most: one committing while the next is fetched. Fewer, larger
-    /// batches rather than more, smaller ones: each commit rewrites the pages of the (hash-keyed) de-duplication
-    /// index it touched (two ranges of 4,000 instead of four of 2,000 made a cold sync of 100,000 messages 1.30 ->
-    /// 1.20 s, medians of 9 interleaved runs; see ``SyncEngine/batchSize``).
-    static let inFlight = 2
-    /// Messages per merged transaction, at most (a single larger batch is still committed whole).
-    static let messagesPerTransaction = 10_000
+    /// Messages per chunk handed to the writer.
+    private let chunkSize: Int
+    /// Chunks handed off and not yet taken by the writer, at most: the appending side waits beyond that.
+    static let inFlight = 12
 
     /// Writes the WAL back as the commits go on (``WALWriteback``); nil for an in-memory ledger.
     private let writeback: WALWriteback?
 
-    init(ledger: Ledger) {
+    /// - Parameter chunkSize: messages per chunk handed to the writer while a batch is open.
+    init(ledger: Ledger, chunkSize: Int) {
+        precondition(chunkSize > 0, "BatchWriter chunk size must be positive")
         self.ledger = ledger
+        self.chunkSize = chunkSize
         writeback = WALWriteback(ledger: ledger)
     }
 
-    // The submitting side: call from one thread at a time.
+    /// The chunk size for batches of `batchSize` messages: an eighth of a batch, at most 1,000 messages, so that the
+    /// writer starts early in every batch and has little left when the fetch ends.
+    static func chunkSize(batchSize: Int) -> Int {
+        min(1000, max(1, batchSize / 8))
+    }
 
-    /// Encodes one message of the next batch (so the submitting thread spreads the work over the fetch and keeps no
-    /// parsed messages).
+    // The appending side: call from one thread at a time.
+
+    /// Opens a batch: the messages appended until ``commit()`` are stored in one transaction, with the folder's
+    /// checkpoint moved to `checkpointUID` when it is non-nil. A batch still open is committed first.
+    func begin(account: String, folder: String, role: FolderRole, uidValidity: UInt32?, checkpointUID: UInt32?) throws {
+        if open != nil { try commit() }
+        open = Open(
+            account: account, folder: folder, role: role, uidValidity: uidValidity, checkpointUID: checkpointUID)
+    }
+
+    /// Encodes one message of the open batch (so the appending thread spreads the work over the fetch and keeps no
+    /// parsed messages); every chunk of messages, hands it to the writer.
     func append(_ message: IngestMessage) {
+        precondition(open != nil, "BatchWriter.append without an open batch")
         encoder.append(message)
+        open?.count += 1
+        if encoder.count >= chunkSize { handOff(closes: false) }
     }
 
-    /// The messages appended since the last batch was queued.
-    var appendedCount: Int { encoder.count }
+    /// The messages appended to the open batch (0 when none is open).
+    var appendedCount: Int { open?.count ?? 0 }
 
-    /// Drops the messages appended since the last batch was queued (a fetch that failed half-way).
-    func discardAppended() {
-        encoder.discardMessages()
-    }
-
-    /// Queues the messages appended since the last batch as one batch (none: the checkpoint alone moves), waiting
-    /// while ``inFlight`` batches are not yet committed.
-    func submit(account: String, folder: String, role: FolderRole, uidValidity: UInt32?, checkpointUID: UInt32?) throws {
+    /// Closes the open batch (none open: does nothing): its last messages go to the writer, which then commits it.
+    /// Waits while ``inFlight`` chunks are not yet taken by the writer.
+    ///
+    /// - Throws: the writer's first error (the batch is then dropped).
+    func commit() throws {
+        guard open != nil else { return }
         if let failure = failure.withLock({ $0 }) {
-            encoder.discardMessages()
+            abort()
             throw failure
         }
-        let encoded = encoder.finish(
-            account: account, folder: folder, role: role, uidValidity: uidValidity, checkpointUID: checkpointUID)
-        slots.wait()
-        pending.withLock { $0.append(encoded) }
-        queue.async { self.commitPending() }
+        handOff(closes: true)
+        open = nil
     }
 
-    /// Appends the messages `fetch` hands to its argument and queues them as one batch. When `fetch` throws, its
-    /// messages are dropped and nothing is queued.
+    /// Drops the open batch (a fetch that failed half-way): nothing of it is stored. The dictionary keeps what its
+    /// messages added: the next batch carries it.
+    func abort() {
+        guard let batch = open else { return }
+        encoder.discardMessages()
+        open = nil
+        if batch.handedOff { put(.abort) }
+    }
+
+    /// One batch of the messages `fetch` hands to its argument (see ``begin(account:folder:role:uidValidity:checkpointUID:)``).
+    /// When `fetch` throws, nothing of it is stored.
     func submit(
         account: String, folder: String, role: FolderRole, uidValidity: UInt32?, checkpointUID: UInt32?,
-        messages fetch: (_ append: (IngestMessage) -> Void) throws -> Void
+        messages fetch: (_ append: (IngestMessage) -> Void) throws -> Void = { _ in }
     ) throws {
         if let failure = failure.withLock({ $0 }) { throw failure }
+        try begin(account: account, folder: folder, role: role, uidValidity: uidValidity, checkpointUID: checkpointUID)
         do {
             try fetch { append($0) }
         } catch {
-            discardAppended()
+            abort()
             throw error
         }
-        try submit(account: account, folder: folder, role: role, uidValidity: uidValidity, checkpointUID: checkpointUID)
+        try commit()
     }
 
-    /// Waits for every submitted batch; rethrows the first write error.
+    /// Waits for every batch committed so far; rethrows the first write error. One result per committed batch, in
+    /// order (a batch still open is not waited for).
     func finish() throws -> [IngestResult] {
         try queue.sync {
             if let failure = failure.withLock({ $0 }) { throw failure }
@@ -93,28 +151,77 @@ final class BatchWriter: @unchecked Sendable {
         }
     }
 
-    /// On `queue`: commits the waiting batches (in order, up to the message limit) in one transaction. Each
-    /// `submit` schedules one call; calls that find nothing waiting (taken by an earlier one) return at once.
-    private func commitPending() {
-        let batches = pending.withLock { waiting -> [EncodedBatch] in
-            var count = 0
-            var taken = 0
-            while taken < waiting.count,
-                taken == 0 || count + waiting[taken].count <= Self.messagesPerTransaction
-            {
-                count += waiting[taken].count
-                taken += 1
-            }
-            defer { waiting.removeFirst(taken) }
-            return Array(waiting.prefix(taken))
+    /// Hands the messages appended since the last chunk to the writer; the batch's first chunk starts its
+    /// transaction on the writer's queue.
+    private func handOff(closes: Bool) {
+        guard var batch = open else { return }
+        let chunk = encoder.finish(
+            account: batch.account, folder: batch.folder, role: batch.role, uidValidity: batch.uidValidity,
+            checkpointUID: batch.checkpointUID)
+        if !batch.handedOff {
+            queue.async { self.commitBatch() }
+            batch.handedOff = true
+            open = batch
         }
-        defer { for _ in batches { slots.signal() } }
-        guard !batches.isEmpty, failure.withLock({ $0 == nil }) else { return }
-        do {
-            results.append(contentsOf: try ledger.ingest(batches, ids: &ids))
-            writeback?.request()
-        } catch {
-            failure.withLock { $0 = error }
+        put(.chunk(chunk, closes: closes))
+    }
+
+    private func put(_ item: Item) {
+        slots.wait()
+        pending.withLock { $0.append(item) }
+        available.signal()
+    }
+
+    // The writer's side, on `queue`.
+
+    /// Waits for the next item.
+    private func take() -> Item {
+        available.wait()
+        defer { slots.signal() }
+        return pending.withLock { $0.removeFirst() }
+    }
+
+    private struct Aborted: Error {}
+
+    /// Stores one batch's chunks in one transaction as they arrive and commits after its last one. Every chunk
+    /// carries the batch's checkpoint: nothing is visible before the commit, so each may move it.
+    private func commitBatch() {
+        var closed = false
+        var chunks = 0
+        func next() throws -> EncodedBatch? {
+            // Asked for the next chunk: the previous one is stored.
+            if chunks > 0 { stored.add(1, ordering: .relaxed) }
+            if closed { return nil }
+            switch take() {
+            case .chunk(let chunk, let closes):
+                closed = closes
+                chunks += 1
+                return chunk
+            case .abort:
+                closed = true
+                throw Aborted()
+            }
+        }
+        if failure.withLock({ $0 == nil }) {
+            do {
+                let chunkResults = try ledger.ingest(ids: &ids, next: next)
+                results.append(chunkResults.reduce(into: IngestResult()) { total, chunk in
+                    total.newMessages += chunk.newMessages
+                    total.duplicates += chunk.duplicates
+                    total.newLocations += chunk.newLocations
+                })
+                writeback?.request()
+            } catch is Aborted {
+            } catch {
+                failure.withLock { $0 = error }
+            }
+        }
+        // The rest of a batch that failed or was not started: take it, so that the next batch starts at its own.
+        while !closed {
+            if case .chunk(_, let closes) = take() { closed = closes } else { closed = true }
         }
     }
+
+    /// Chunks the writer has stored so far, committed or not (tests).
+    var chunksStored: Int { stored.load(ordering: .relaxed) }
 }

@@ -25,39 +25,54 @@ package struct ImportEngine: Sendable {
         var pendingFolder: String?
         let started = ContinuousClock.now
         var done = 0
-        let writer = BatchWriter(ledger: ledger)
+        let writer = BatchWriter(ledger: ledger, chunkSize: BatchWriter.chunkSize(batchSize: batchSize))
         var submitted: [String] = []
 
+        /// Commits the open batch, if it has messages.
         func flush() throws {
-            guard let folder = pendingFolder, writer.appendedCount > 0 else { return }
-            try writer.submit(
-                account: account, folder: location(absolute, folder), role: role(folder), uidValidity: nil,
-                checkpointUID: nil)
+            guard let folder = pendingFolder, writer.appendedCount > 0 else {
+                writer.abort()
+                return
+            }
+            try writer.commit()
             submitted.append(folder)
         }
+        func begin(_ folder: String) throws {
+            try writer.begin(
+                account: account, folder: location(absolute, folder), role: role(folder), uidValidity: nil,
+                checkpointUID: nil)
+        }
 
-        try MailFileReader.forEachMessage(at: absolute) { folder, bytes in
-            if folder != pendingFolder {
-                try flush()
-                pendingFolder = folder
-            }
-            if summaries[folder] == nil {
-                summaries[folder] = FolderSyncSummary(account: account, folder: location(absolute, folder), role: role(folder))
-                order.append(folder)
-            }
-            writer.append(IngestMessage(uid: nil, facts: HeaderParser.parse(bytes)))
-            done += 1
-            if writer.appendedCount >= batchSize {
-                try flush()
-                if let progress {
-                    let elapsed = ContinuousClock.now - started
-                    progress(SyncProgress(
-                        account: account, folder: folder, done: done, total: 0,
-                        elapsed: elapsed.timeInterval))
+        do {
+            try MailFileReader.forEachMessage(at: absolute) { folder, bytes in
+                if folder != pendingFolder {
+                    try flush()
+                    pendingFolder = folder
+                    try begin(folder)
+                }
+                if summaries[folder] == nil {
+                    summaries[folder] = FolderSyncSummary(account: account, folder: location(absolute, folder), role: role(folder))
+                    order.append(folder)
+                }
+                writer.append(IngestMessage(uid: nil, facts: HeaderParser.parse(bytes)))
+                done += 1
+                if writer.appendedCount >= batchSize {
+                    try flush()
+                    try begin(folder)
+                    if let progress {
+                        let elapsed = ContinuousClock.now - started
+                        progress(SyncProgress(
+                            account: account, folder: folder, done: done, total: 0,
+                            elapsed: elapsed.timeInterval))
+                    }
                 }
             }
+            try flush()
+        } catch {
+            // A batch left open would hold the ledger's writer.
+            writer.abort()
+            throw error
         }
-        try flush()
         // Results come back in submission order.
         for (folder, result) in zip(submitted, try writer.finish()) {
             summaries[folder]?.newMessages += result.newMessages

@@ -149,7 +149,7 @@ package struct SyncEngine: Sendable {
         defer { session.logout() }
         // One writer for all the folders: the next folder is fetched while the last batches of the previous one
         // commit. A folder's run is recorded once its batches have committed.
-        let writer = BatchWriter(ledger: ledger)
+        let writer = BatchWriter(ledger: ledger, chunkSize: BatchWriter.chunkSize(batchSize: Int(batchSize)))
         var fetched: [(folder: String, summary: FolderSyncSummary, started: ContinuousClock.Instant)] = []
         var submitted: [String] = []
         /// Waits for the writer, then records the folders fetched completely.
