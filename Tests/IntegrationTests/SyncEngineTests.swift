@@ -4,6 +4,7 @@ import SeatMeterCore
 @testable import SeatMeterDaemon
 import SeatMeterStore
 import TestSupport
+import Synchronization
 import Testing
 
 /// `seatmeter sync` against a real Dovecot: ground truth, incremental sync, UIDVALIDITY reset, dropped
@@ -138,6 +139,27 @@ struct SyncEngineTests {
         #expect(second[0].folders[0].newMessages + second[0].folders[0].duplicates == inbox.count - 200)
         let checkpoint = try #require(try engine.ledger.checkpoint(account: "helpdesk", folder: "INBOX"))
         #expect(checkpoint.lastUID == UInt32(inbox.count))
+    }
+
+    /// Progress comes every 1,000 messages within a range, not only once per range (a range of a slow server can
+    /// take minutes), and ends at the folder's total.
+    @Test func progressIsReportedWithinARange() async throws {
+        let mailbox = try GeneratedMailbox(messages: 3000, seed: 13)
+        let inbox = try mailbox.messages(folder: "INBOX").count
+        #expect(inbox > 2 * SyncEngine.progressInterval)
+        let server = try DovecotServer()
+        try server.deliver(mailbox)
+        let setup = try Setup(server: server, organization: mailbox.organizationYAML, folders: "{ incoming: [INBOX] }")
+        var engine = try setup.engine(batchSize: 100_000)
+        let reports = Mutex<[Int]>([])
+        engine.progress = { progress in
+            #expect(progress.total == inbox)
+            reports.withLock { $0.append(progress.done) }
+        }
+        let results = await engine.syncAll()
+        #expect(results[0].succeeded)
+        let steps = Array(stride(from: SyncEngine.progressInterval, to: inbox, by: SyncEngine.progressInterval))
+        #expect(reports.withLock { $0 } == steps + [inbox])
     }
 
     @Test func uidValidityResetRescansWithoutCountingTwice() async throws {

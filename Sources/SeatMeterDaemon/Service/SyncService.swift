@@ -185,6 +185,9 @@ extension SyncService where C == ContinuousClock {
             clock: ContinuousClock()
         ) { settings, account, logger in
             var engine = SyncEngine(configuration: settings.configuration, ledger: ledger, logger: logger)
+            // A stop waits for the current UID range: the service keeps them short (a cold sync's speed matters
+            // less here than in a one-shot `seatmeter sync`).
+            engine.batchSize = SyncEngine.serviceBatchSize
             engine.shouldContinue = { !stop.isSet }
             return engine.syncAccount(account)
         }

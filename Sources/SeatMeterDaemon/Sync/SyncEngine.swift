@@ -49,11 +49,17 @@ package struct SyncEngine: Sendable {
     package var configuration: SeatMeterConfiguration
     package var ledger: Ledger
     package var logger: Logger
-    /// UIDs per `UID FETCH` and per ledger transaction (see ``BatchWriter/inFlight``). Encoded batches are compact
-    /// (``EncodedBatch``), so ranges of 8,000 cost little memory; each commit rewrites the pages of the hash-keyed
-    /// de-duplication index it touched, and half as many commits made a cold sync of 100,000 messages 1.010 ->
-    /// 0.933 s (medians of 7, interleaved), peak RSS 52 -> 55 MB.
-    package var batchSize: UInt32 = 8000
+    /// UIDs per `UID FETCH` and per ledger transaction. The writer stores a range's messages as they arrive
+    /// (``BatchWriter``), so a larger range costs no waiting and little memory, and each commit rewrites the pages of
+    /// the hash-keyed de-duplication index it touched: ranges of 24,000 instead of 8,000 made a cold sync of 100,000
+    /// messages 0.784 -> 0.751 s (medians of paired differences, 11 and 15 pairs; peak RSS unchanged, 46 MB).
+    /// An interrupted sync fetches at most one range again.
+    package var batchSize: UInt32 = 24000
+    /// The service's ranges: a stop (``shouldContinue``) waits for the range being fetched, and 8,000 UIDs keep that
+    /// short on a slow server.
+    package static let serviceBatchSize: UInt32 = 8000
+    /// Messages between two progress reports within a range.
+    static let progressInterval = 1000
     /// Attempts per account for transient failures (connection lost, timeout), with exponential backoff.
     package var maxAttempts = 3
     package var backoff: Duration = .seconds(1)
@@ -251,25 +257,29 @@ package struct SyncEngine: Sendable {
         let total = Int(end - start + 1)
         let started = ContinuousClock.now
         var done = 0
+        func report(_ done: Int) {
+            guard let progress else { return }
+            let elapsed = ContinuousClock.now - started
+            progress(SyncProgress(
+                account: account, folder: folder, done: min(done, total), total: total, elapsed: elapsed.timeInterval))
+        }
         var lower = start
         while lower <= end {
             if shouldContinue?() == false { break }
             let upper = lower + min(batchSize - 1, end - lower)
+            var fetched = 0
             try writer.submit(
                 account: account, folder: folder, role: role, uidValidity: status.uidValidity, checkpointUID: upper
             ) { append in
-                try session.fetchHeaders(uids: lower...upper, fields: HeaderParser.fetchedFieldNames) { fetched in
-                    append(IngestMessage(uid: fetched.uid, facts: HeaderParser.parse(fetched.bytes)))
+                try session.fetchHeaders(uids: lower...upper, fields: HeaderParser.fetchedFieldNames) { header in
+                    append(IngestMessage(uid: header.uid, facts: HeaderParser.parse(header.bytes)))
+                    fetched += 1
+                    if fetched % Self.progressInterval == 0 { report(done + fetched) }
                 }
             }
             submitted.append(folder)
             done += Int(upper - lower + 1)
-            if let progress {
-                let elapsed = ContinuousClock.now - started
-                progress(SyncProgress(
-                    account: account, folder: folder, done: done, total: total,
-                    elapsed: elapsed.timeInterval))
-            }
+            report(done)
             if upper == UInt32.max { break }
             lower = upper + 1
         }
