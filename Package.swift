@@ -25,8 +25,10 @@ let package = Package(
         .target(name: "CHeapTuning"),
         // Process-wide SQLite settings made before the first connection (sqlite_setup.c; sqlite3_config is variadic).
         .target(name: "CSQLiteSetup", linkerSettings: [.linkedLibrary("sqlite3")]),
+        // SHA-256 blocks with the x86 SHA extensions when the CPU has them (sha256_accelerated.c).
+        .target(name: "CSHA256"),
         // Pure: header parsing, identities, classification, report model. No I/O, no libcurl, no GRDB.
-        .target(name: "SeatMeterCore"),
+        .target(name: "SeatMeterCore", dependencies: ["CSHA256"]),
         // The only importer of CCurl: IMAP over connect-only sessions, SMTP delivery.
         .target(name: "SeatMeterCurl", dependencies: ["CCurl", "SeatMeterCore"]),
         // The only importer of GRDB: the ledger.

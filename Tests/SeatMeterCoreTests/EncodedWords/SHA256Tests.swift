@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 
 @testable import SeatMeterCore
@@ -24,21 +25,53 @@ struct SHA256Tests {
         ]
     )
     func knownVectors(message: String, expected: String) {
-        #expect(SHA256.hexDigest(of: Array(message.utf8)) == expected)
+        for accelerated in Self.paths {
+            #expect(SHA256.hexDigest(of: Array(message.utf8), accelerated: accelerated) == expected, "\(accelerated)")
+        }
     }
+
+    /// The portable code, and the SHA instructions when this CPU has them.
+    static let paths = SHA256.isAccelerated ? [false, true] : [false]
 
     @Test func oneMillionTimesA() {
         let message = [UInt8](repeating: UInt8(ascii: "a"), count: 1_000_000)
-        #expect(SHA256.hexDigest(of: message) == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
+        for accelerated in Self.paths {
+            #expect(
+                SHA256.hexDigest(of: message, accelerated: accelerated)
+                    == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
+        }
     }
 
     /// Every length around the padding boundaries (55/56/63/64 bytes …) against a straightforward reference
-    /// computed here bit by bit, so the block-splitting and the tail are checked, not just five lengths.
+    /// computed here bit by bit, so the block-splitting and the tail are checked, not just five lengths; on both
+    /// paths, with varied bytes.
     @Test func paddingBoundariesMatchTheReference() {
-        for length in 0...200 {
-            let message = (0..<length).map { UInt8(truncatingIfNeeded: $0 &* 7 &+ 3) }
-            #expect(SHA256.hexDigest(of: message) == ReferenceSHA256.hexDigest(message), "length \(length)")
+        var generator = SystemRandomNumberGenerator()
+        for length in 0...300 {
+            let patterned = (0..<length).map { UInt8(truncatingIfNeeded: $0 &* 7 &+ 3) }
+            let random = (0..<length).map { _ in UInt8.random(in: 0...255, using: &generator) }
+            for message in [patterned, random] {
+                let expected = ReferenceSHA256.hexDigest(message)
+                for accelerated in Self.paths {
+                    #expect(
+                        SHA256.hexDigest(of: message, accelerated: accelerated) == expected,
+                        "length \(length), accelerated \(accelerated), bytes \(message)")
+                }
+            }
         }
+    }
+
+    /// The SHA instructions are used exactly when the CPU reports them (Linux: the `sha_ni` flag).
+    @Test func theSHAInstructionsAreUsedWhenTheCPUHasThem() throws {
+        #if arch(x86_64)
+        let cpuinfo = try String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)
+        let flags = cpuinfo.split(separator: "\n").first { $0.hasPrefix("flags") } ?? ""
+        let words = Set(flags.split(separator: " ").map(String.init))
+        let expected = words.contains("sha_ni") && words.contains("ssse3") && words.contains("sse4_1")
+        #expect(SHA256.isAccelerated == expected)
+        #else
+        #expect(!SHA256.isAccelerated)
+        #endif
     }
 
     /// Non-contiguous collections and slices give the same digest as an array of the same bytes.
