@@ -18,3 +18,13 @@ int seatmeter_sqlite_keeps_memory_statistics(void) {
     if (sqlite3_status64(SQLITE_STATUS_MALLOC_COUNT, &current, &highwater, 0) != SQLITE_OK) return 1;
     return current != 0;
 }
+
+int seatmeter_sqlite_skip_checkpoint_on_close(void *db) {
+    return sqlite3_db_config((sqlite3 *)db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, (int *)0);
+}
+
+int seatmeter_sqlite_skips_checkpoint_on_close(void *db) {
+    int value = 0;
+    if (sqlite3_db_config((sqlite3 *)db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, -1, &value) != SQLITE_OK) return 0;
+    return value;
+}

@@ -37,11 +37,16 @@ struct LedgerMigrationTests {
                 try ledger.dbWriter.writeWithoutTransaction { try Int.fetchOne($0, sql: "PRAGMA wal_autocheckpoint") }
                     == 1024)
             #expect(try ledger.strings(sql: "PRAGMA page_size") == ["16384"])
+            #expect(try ledger.writerSkipsCheckpointOnClose())
             try ledger.ingest(Fixtures.batch(0..<10))
         }
         // Persistent WAL: the companions survive the last connection, so read-only opens always work.
         #expect(FileManager.default.fileExists(atPath: path + "-wal"))
         #expect(FileManager.default.fileExists(atPath: path + "-shm"))
+        // Closing left the last commits in the WAL (no checkpoint on close): a read-only open reads them from it.
+        let walSize = try FileManager.default.attributesOfItem(atPath: path + "-wal")[.size] as? Int ?? 0
+        #expect(walSize > 0)
+        #expect(try Ledger(readOnlyPath: path).messageCount() == 10)
         let reopened = try Ledger(path: path)
         #expect(try reopened.messageCount() == 10)
         #expect(
