@@ -128,7 +128,7 @@ for _ in $(seq "$runs"); do
   [ "$kb" -gt "$rss_small" ] && rss_small=$kb
 done
 
-echo "== The ledger writer alone: ingest of the $n parsed messages into a new ledger (8,000 per transaction, as a sync; encoded beforehand as a sync's fetching thread does)"
+echo "== The ledger writer alone: ingest of the $n parsed messages into a new ledger (24,000 per transaction, as a sync; encoded beforehand as a sync's fetching thread does)"
 ingest=$("$bin/seatmeter-bench" ingest "$out/mail-$n/Maildir" --runs "$runs")
 echo "$ingest"
 

@@ -25,7 +25,7 @@ enum SeatMeterBench {
         var arguments = Array(CommandLine.arguments.dropFirst())
         var runs = 5
         var preload = false
-        var batchSize = 8_000
+        var batchSize = 24_000
         if let index = arguments.firstIndex(of: "--batch"), index + 1 < arguments.count {
             batchSize = Int(arguments[index + 1]) ?? batchSize
             arguments.removeSubrange(index...(index + 1))
