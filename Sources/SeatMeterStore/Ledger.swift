@@ -165,16 +165,16 @@ package final class Ledger: Sendable {
 
 extension Ledger {
     /// Whether closing this ledger's writer leaves the WAL as it is (tests).
-    func writerSkipsCheckpointOnClose() throws -> Bool {
-        try dbWriter.writeWithoutTransaction { db in
+    func writerSkipsCheckpointOnClose() -> Bool {
+        dbWriter.writeWithoutTransaction { db in
             seatmeter_sqlite_skips_checkpoint_on_close(UnsafeMutableRawPointer(db.sqliteConnection)) != 0
         }
     }
 
     /// The WAL file SQLite writes for this ledger (next to the database file, after SQLite resolved symbolic links);
     /// nil for an in-memory ledger.
-    package func walPath() throws -> String? {
-        try dbWriter.writeWithoutTransaction { db in
+    package func walPath() -> String? {
+        dbWriter.writeWithoutTransaction { db in
             guard let database = sqlite3_db_filename(db.sqliteConnection, "main"), database.pointee != 0,
                 let wal = sqlite3_filename_wal(database)
             else { return nil }

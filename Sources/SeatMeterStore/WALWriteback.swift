@@ -26,7 +26,7 @@ package final class WALWriteback: Sendable {
 
     /// Nil for an in-memory or read-only ledger.
     package init?(ledger: Ledger) {
-        guard ledger.path != ":memory:", !ledger.isReadOnly, let path = try? ledger.walPath() else { return nil }
+        guard ledger.path != ":memory:", !ledger.isReadOnly, let path = ledger.walPath() else { return nil }
         file = File(path: path)
     }
 

@@ -37,7 +37,7 @@ struct LedgerMigrationTests {
                 try ledger.dbWriter.writeWithoutTransaction { try Int.fetchOne($0, sql: "PRAGMA wal_autocheckpoint") }
                     == 1024)
             #expect(try ledger.strings(sql: "PRAGMA page_size") == ["16384"])
-            #expect(try ledger.writerSkipsCheckpointOnClose())
+            #expect(ledger.writerSkipsCheckpointOnClose())
             try ledger.ingest(Fixtures.batch(0..<10))
         }
         // Persistent WAL: the companions survive the last connection, so read-only opens always work.

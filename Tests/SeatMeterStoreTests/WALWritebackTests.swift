@@ -25,7 +25,7 @@ struct WALWritebackTests {
         try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: real)
         let ledger = try Ledger(path: link)
         try ledger.ingest(Fixtures.batch(0..<5))
-        let wal = try #require(try ledger.walPath())
+        let wal = try #require(ledger.walPath())
         #expect(URL(fileURLWithPath: wal).resolvingSymlinksInPath().path
             == URL(fileURLWithPath: real + "-wal").resolvingSymlinksInPath().path)
         #expect(FileManager.default.fileExists(atPath: wal))
