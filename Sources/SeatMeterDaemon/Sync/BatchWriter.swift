@@ -20,9 +20,8 @@ import Synchronization
 /// The first error stops further writes and is rethrown to the appending side. Batches commit strictly in order, so
 /// checkpoints only move forward.
 final class BatchWriter: @unchecked Sendable {
-    // @unchecked: `results`, `ids` and `taken` are only touched on `queue` (serial) and read after `queue.sync`;
-    // `encoder`, `open` and `handedOff` only by the appending side (one thread at a time); `pending` and `failure`
-    // are behind their mutexes.
+    // @unchecked: `results` and `ids` are only touched on `queue` (serial) and read after `queue.sync`; `encoder` and
+    // `open` only by the appending side (one thread at a time); `pending` and `failure` are behind their mutexes.
     private enum Item {
         /// Messages of the open batch; `closes`: the batch's last chunk (it then commits).
         case chunk(EncodedBatch, closes: Bool)
