@@ -66,7 +66,7 @@ struct SyncEngineTests {
         let flagsBefore = (try server.flags(folder: "INBOX"), try server.flags(folder: "Sent"))
         let setup = try Setup(server: server, organization: mailbox.organizationYAML)
 
-        let results = await try setup.engine(batchSize: 300).syncAll()
+        let results = try await setup.engine(batchSize: 300).syncAll()
         #expect(results.allSatisfy { $0.succeeded }, "\(results)")
         let ledger = try Ledger(path: setup.ledgerPath)
         #expect(try ledger.messageCount() == mailbox.truth.distinct_messages)
@@ -104,7 +104,7 @@ struct SyncEngineTests {
         let setup = try Setup(
             server: server, organization: mailbox.organizationYAML,
             transport: "url: \(url)\n    ca_file: \(ca)")
-        let results = await try setup.engine().syncAll()
+        let results = try await setup.engine().syncAll()
         #expect(results.allSatisfy { $0.succeeded }, "\(results)")
         #expect(try setup.engine().ledger.messageCount() == mailbox.truth.distinct_messages)
 
@@ -207,7 +207,7 @@ struct SyncEngineTests {
         let server = try DovecotServer()
         try server.deliver(mailbox)
         let reference = try Setup(server: server, organization: mailbox.organizationYAML)
-        _ = await try reference.engine(batchSize: 50).syncAll()
+        _ = try await reference.engine(batchSize: 50).syncAll()
         let expected = try Self.sortedObservations(try Ledger(path: reference.ledgerPath))
         #expect(expected.count == mailbox.truth.distinct_messages)
 
@@ -320,7 +320,7 @@ struct SyncEngineTests {
         #expect(again.reduce(0) { $0 + $1.duplicates } == mailbox.truth.messages)
 
         // The same mail synced over IMAP afterwards is known already.
-        let results = await try setup.engine().syncAll()
+        let results = try await setup.engine().syncAll()
         #expect(results[0].folders.reduce(0) { $0 + $1.newMessages } == 0)
         #expect(try ledger.messageCount() == mailbox.truth.distinct_messages)
 
