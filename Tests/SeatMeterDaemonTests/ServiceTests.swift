@@ -578,7 +578,8 @@ import Testing
             // The sync never returns by itself (it waits for `release`), so returning at all shows it was abandoned;
             // not before the deadline shows the group waited for it. The upper bound is loose: this test shares the
             // cooperative thread pool (2 threads on a 2-core machine) with tests that block on generating mailboxes
-            // and running servers, and under that load resuming here took more than 8 s in 2 of 10 full runs (2026-11-29).
+            // and running servers, and under that load resuming here took more than 8 s in 2 of 10 full runs
+            // (2026-11-29).
             #expect(took >= .milliseconds(300) && took < .seconds(60), "\(took)")
         }
         release.update { $0 = true }
