@@ -124,8 +124,8 @@ final class BatchWriter: @unchecked Sendable {
         if batch.handedOff { put(.abort) }
     }
 
-    /// One batch of the messages `fetch` hands to its argument (see ``begin(account:folder:role:uidValidity:checkpointUID:)``).
-    /// When `fetch` throws, nothing of it is stored.
+    /// One batch of the messages `fetch` hands to its argument
+    /// (see ``begin(account:folder:role:uidValidity:checkpointUID:)``). When `fetch` throws, nothing of it is stored.
     func submit(
         account: String, folder: String, role: FolderRole, uidValidity: UInt32?, checkpointUID: UInt32?,
         messages fetch: (_ append: (IngestMessage) -> Void) throws -> Void = { _ in }

@@ -241,7 +241,10 @@ package struct SyncEngine: Sendable {
         if let known = checkpoint, rescanned {
             logger.warning(
                 "UIDVALIDITY changed, rescanning the folder",
-                metadata: ["imap.mailbox": "\(folder)", "old": "\(known.uidValidity.map(String.init) ?? "none")", "new": "\(status.uidValidity)"])
+                metadata: [
+                    "imap.mailbox": "\(folder)", "old": "\(known.uidValidity.map(String.init) ?? "none")",
+                    "new": "\(status.uidValidity)",
+                ])
             try ledger.resetCheckpoint(account: account, folder: folder, uidValidity: status.uidValidity)
             checkpoint = try ledger.checkpoint(account: account, folder: folder)
         }
