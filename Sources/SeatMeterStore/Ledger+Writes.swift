@@ -183,8 +183,10 @@ extension Ledger {
             func bytes(_ span: TextSpan) -> UnsafeRawBufferPointer {
                 UnsafeRawBufferPointer(rebasing: text[span.start..<span.start + max(span.count, 0)])
             }
+            // The message's texts are bound in place: `text` outlives every step of the loop, and each of them
+            // is bound again before the next step.
             func bind(_ statement: RawStatement, _ span: TextSpan, at index: Int32) throws {
-                try statement.bind(text: span.count < 0 ? nil : bytes(span), at: index)
+                try statement.bind(borrowedText: span.count < 0 ? nil : bytes(span), at: index)
             }
             for message in batch.messages {
                 // Addresses and names are interned before the insert knows whether the message is new; those a
@@ -203,16 +205,18 @@ extension Ledger {
                         addressID: addressID, field: appearance.field, nameID: nameID, to: &packed)
                 }
                 let hash = bytes(message.dedupHash)
-                try insertMessage.bind(blob: hash, at: 1)
+                try insertMessage.bind(borrowedBlob: hash, at: 1)
                 try bind(insertMessage, message.messageID, at: 2)
                 try insertMessage.bind(message.date, at: 3)
                 try bind(insertMessage, message.subject, at: 4)
                 try bind(insertMessage, message.automationReasons, at: 5)
                 try bind(insertMessage, message.defects, at: 6)
                 try bind(insertMessage, message.digest, at: 7)
-                try insertMessage.bind(blob: packed, at: 9)
                 try insertMessage.bind(Int64(message.uid), at: 13)
-                try insertMessage.execute()
+                try packed.withUnsafeBytes { packed in
+                    try insertMessage.bind(borrowedBlob: packed, at: 9)
+                    try insertMessage.execute()
+                }
                 if insertMessage.changes > 0 {
                     // The row holds the message's first location.
                     result.newMessages += 1

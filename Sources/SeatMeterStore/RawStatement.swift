@@ -36,18 +36,44 @@ struct RawStatement {
 
     /// Binds UTF-8 text (copied by SQLite); nil binds NULL, an empty buffer the empty string.
     func bind(text bytes: UnsafeRawBufferPointer?, at index: Int32) throws {
-        guard let bytes else { return try check(sqlite3_bind_null(handle, index)) }
-        guard let count = Int32(exactly: bytes.count) else { return try check(SQLITE_TOOBIG) }
-        // A nil base address (empty text) would bind NULL: point at a static empty C string instead.
-        let text = bytes.baseAddress.flatMap { count > 0 ? $0 : nil } ?? UnsafeRawPointer(Self.empty.utf8Start)
-        try check(sqlite3_bind_text(handle, index, text.assumingMemoryBound(to: CChar.self), count, Self.transient))
+        try bind(text: bytes, at: index, destructor: Self.transient)
     }
 
     /// Binds a BLOB (copied by SQLite). An empty buffer binds an empty BLOB, never NULL.
     func bind(blob bytes: UnsafeRawBufferPointer, at index: Int32) throws {
+        try bind(blob: bytes, at: index, destructor: Self.transient)
+    }
+
+    /// Binds UTF-8 text that SQLite reads in place (`SQLITE_STATIC`) instead of copying it: the bytes must stay
+    /// valid and unchanged until the statement has been stepped and reset, and the parameter must be bound again
+    /// before any later step. For the ingest loop, where SQLite's copy was a `malloc`, a copy and a `free` per
+    /// value (each bind releases the previous value's buffer).
+    func bind(borrowedText bytes: UnsafeRawBufferPointer?, at index: Int32) throws {
+        try bind(text: bytes, at: index, destructor: nil)
+    }
+
+    /// Binds a BLOB that SQLite reads in place, with the contract of ``bind(borrowedText:at:)``.
+    func bind(borrowedBlob bytes: UnsafeRawBufferPointer, at index: Int32) throws {
+        try bind(blob: bytes, at: index, destructor: nil)
+    }
+
+    /// `destructor`: ``transient`` (SQLite copies) or nil (`SQLITE_STATIC`: SQLite reads the caller's bytes).
+    private func bind(text bytes: UnsafeRawBufferPointer?, at index: Int32, destructor: sqlite3_destructor_type?)
+        throws
+    {
+        guard let bytes else { return try check(sqlite3_bind_null(handle, index)) }
+        guard let count = Int32(exactly: bytes.count) else { return try check(SQLITE_TOOBIG) }
+        // A nil base address (empty text) would bind NULL: point at a static empty C string instead.
+        let text = bytes.baseAddress.flatMap { count > 0 ? $0 : nil } ?? UnsafeRawPointer(Self.empty.utf8Start)
+        try check(sqlite3_bind_text(handle, index, text.assumingMemoryBound(to: CChar.self), count, destructor))
+    }
+
+    private func bind(blob bytes: UnsafeRawBufferPointer, at index: Int32, destructor: sqlite3_destructor_type?)
+        throws
+    {
         guard let count = Int32(exactly: bytes.count) else { return try check(SQLITE_TOOBIG) }
         guard let base = bytes.baseAddress, count > 0 else { return try check(sqlite3_bind_zeroblob(handle, index, 0)) }
-        try check(sqlite3_bind_blob(handle, index, base, count, Self.transient))
+        try check(sqlite3_bind_blob(handle, index, base, count, destructor))
     }
 
     func bind(blob bytes: [UInt8], at index: Int32) throws {

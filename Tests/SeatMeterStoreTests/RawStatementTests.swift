@@ -1,0 +1,62 @@
+import GRDB
+import Testing
+
+@testable import SeatMeterStore
+
+@Suite("RawStatement binding")
+struct RawStatementTests {
+    /// Runs `body` with a statement inserting into `t(x)`, then returns what `t` holds as `(typeof(x), hex(x))`.
+    private func stored(_ body: (RawStatement) throws -> Void) throws -> [String] {
+        let queue = try DatabaseQueue()
+        return try queue.write { db in
+            try db.execute(sql: "CREATE TABLE t (x)")
+            let insert = try RawStatement(db, sql: "INSERT INTO t (x) VALUES (?)")
+            try body(insert)
+            return try String.fetchAll(db, sql: "SELECT typeof(x) || ' ' || hex(x) FROM t ORDER BY rowid")
+        }
+    }
+
+    @Test func aBorrowedValueIsReadInPlaceWhenTheStatementSteps() throws {
+        // SQLite reads borrowed bytes at the step, not at the bind: what the buffer holds then is stored.
+        let rows = try stored { insert in
+            var bytes: [UInt8] = Array("abc".utf8)
+            try bytes.withUnsafeMutableBytes { buffer in
+                try insert.bind(borrowedText: UnsafeRawBufferPointer(buffer), at: 1)
+                buffer[0] = UInt8(ascii: "x")
+                try insert.execute()
+            }
+            try bytes.withUnsafeMutableBytes { buffer in
+                try insert.bind(borrowedBlob: UnsafeRawBufferPointer(buffer), at: 1)
+                buffer[2] = UInt8(ascii: "z")
+                try insert.execute()
+            }
+        }
+        #expect(rows == ["text 786263", "blob 78627A"])
+    }
+
+    @Test func aCopiedValueIsReadWhenBound() throws {
+        let rows = try stored { insert in
+            var bytes: [UInt8] = Array("abc".utf8)
+            try bytes.withUnsafeMutableBytes { buffer in
+                try insert.bind(text: UnsafeRawBufferPointer(buffer), at: 1)
+                buffer[0] = UInt8(ascii: "x")
+                try insert.execute()
+            }
+        }
+        #expect(rows == ["text 616263"])
+    }
+
+    @Test func borrowedEmptyAndMissingValuesKeepTheirMeaning() throws {
+        // An empty buffer (nil base address) is the empty string or an empty BLOB; nil text is NULL.
+        let rows = try stored { insert in
+            let empty = UnsafeRawBufferPointer(start: nil, count: 0)
+            try insert.bind(borrowedText: empty, at: 1)
+            try insert.execute()
+            try insert.bind(borrowedBlob: empty, at: 1)
+            try insert.execute()
+            try insert.bind(borrowedText: nil, at: 1)
+            try insert.execute()
+        }
+        #expect(rows == ["text ", "blob ", "null "])
+    }
+}
