@@ -28,8 +28,12 @@ struct SyncCommand: AsyncParsableCommand {
         if let account, !configuration.accounts.contains(where: { $0.name == account }) {
             throw CLIError("no account named \"\(account)\" in \(configuration.file)")
         }
+        // The accounts log in while the ledger opens.
+        let earlyLogins = EarlyLogins(
+            accounts: configuration.accounts.filter { account == nil || $0.name == account }, logger: logger)
         let ledger = try LedgerOpener.open(configuration)
         var engine = SyncEngine(configuration: configuration, ledger: ledger, logger: logger)
+        engine.earlyLogins = earlyLogins
         if let batchSize, batchSize > 0 { engine.batchSize = batchSize }
         let progress = ProgressLine()
         engine.progress = { progress.update($0) }

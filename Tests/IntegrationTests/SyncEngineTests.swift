@@ -51,6 +51,24 @@ struct SyncEngineTests {
         }
     }
 
+    /// Two accounts whose login fails: `unreachable` (nothing listens on `closedPort`) and `bad-login` (an unknown
+    /// user), as `extraAccounts` YAML.
+    static func loginFailures(server: DovecotServer, closedPort: Int) -> String {
+        """
+          - name: unreachable
+            url: imap://127.0.0.1:\(closedPort)
+            username: \(server.user)
+            password_file: imap-password
+            allow_insecure: true
+            timeout: 5s
+          - name: bad-login
+            url: \(server.plainURL)
+            username: nobody
+            password_file: imap-password
+            allow_insecure: true
+        """
+    }
+
     static func sortedObservations(_ ledger: Ledger) throws -> [MessageObservation] {
         try ledger.observations().map { observation in
             var sorted = observation
@@ -264,17 +282,7 @@ struct SyncEngineTests {
                 username: \(server.user)
                 password_env: SEATMETER_TEST_NO_SUCH_VARIABLE_\(closedPort)
                 allow_insecure: true
-              - name: unreachable
-                url: imap://127.0.0.1:\(closedPort)
-                username: \(server.user)
-                password_file: imap-password
-                allow_insecure: true
-                timeout: 5s
-              - name: bad-login
-                url: \(server.plainURL)
-                username: nobody
-                password_file: imap-password
-                allow_insecure: true
+            \(Self.loginFailures(server: server, closedPort: closedPort))
               - name: missing-folder
                 url: \(server.plainURL)
                 username: \(server.user)
@@ -302,6 +310,44 @@ struct SyncEngineTests {
         #expect(missing.folders.first { $0.folder == "INBOX" }?.error == nil)
         let inbox = try #require(missing.folders.first { $0.folder == "INBOX" })
         #expect(inbox.newMessages + inbox.duplicates == mailbox.truth.folders["INBOX"])
+    }
+
+    @Test func theSyncUsesTheSessionLoggedInAhead() async throws {
+        let mailbox = try GeneratedMailbox(messages: 200, seed: 9)
+        let server = try DovecotServer()
+        try server.deliver(mailbox)
+        let setup = try Setup(server: server, organization: mailbox.organizationYAML)
+        let early = EarlyLogins(accounts: setup.configuration.accounts, logger: Self.quiet)
+        var engine = try setup.engine()
+        engine.earlyLogins = early
+
+        let results = await engine.syncAll()
+        #expect(results.allSatisfy { $0.succeeded }, "\(results)")
+        #expect(try Ledger(path: setup.ledgerPath).messageCount() == mailbox.truth.distinct_messages)
+        // One session logged in, the early one, and the sync ran on it; it was handed out once.
+        #expect(try server.loggedInSessions() == 1)
+        #expect(try server.clientCommands().contains { $0.contains(" UID FETCH ") })
+        #expect(early.take("helpdesk") == nil)
+    }
+
+    @Test func aLoginThatFailedAheadFailsTheAccountAsALoginAtSyncTimeWould() async throws {
+        let mailbox = try GeneratedMailbox(messages: 20, seed: 10)
+        let server = try DovecotServer()
+        try server.deliver(mailbox)
+        let closedPort = try TestPorts.pickFree()
+        let extra = Self.loginFailures(server: server, closedPort: closedPort)
+        let setup = try Setup(server: server, organization: mailbox.organizationYAML, extraAccounts: extra)
+        func errors(early: Bool) async throws -> [String: String] {
+            var engine = try setup.engine()
+            engine.maxAttempts = 2
+            if early { engine.earlyLogins = EarlyLogins(accounts: setup.configuration.accounts, logger: Self.quiet) }
+            let results = await engine.syncAll()
+            #expect(results.first { $0.account == "helpdesk" }?.succeeded == true, "\(results)")
+            return Dictionary(uniqueKeysWithValues: results.compactMap { result in result.error.map { (result.account, $0) } })
+        }
+        let atSyncTime = try await errors(early: false)
+        #expect(atSyncTime.keys.sorted() == ["bad-login", "unreachable"])
+        #expect(try await errors(early: true) == atSyncTime)
     }
 
     @Test func importBackfillsAndNeverCountsTwice() async throws {

@@ -228,6 +228,12 @@ package final class DovecotServer {
         }
     }
 
+    /// The number of sessions that logged in so far (Dovecot starts one rawlog per logged-in session).
+    package func loggedInSessions() throws -> Int {
+        try FileManager.default.contentsOfDirectory(atPath: directory.path + "/rawlog").filter { $0.hasSuffix(".in") }
+            .count
+    }
+
     // MARK: - Mail
 
     /// The user's Maildir (INBOX); other folders are its `.Name` subdirectories.

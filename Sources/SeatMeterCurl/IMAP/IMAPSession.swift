@@ -36,9 +36,10 @@ package struct FetchedHeader: Sendable, Hashable {
 /// It only ever sends `EXAMINE`, `UID FETCH ... BODY.PEEK[HEADER.FIELDS (...)]` and `LOGOUT`: no flag on the server
 /// changes.
 ///
-/// Blocking and not `Sendable`: create, use and drop it on one dedicated thread (never the cooperative pool). After
-/// a connection-level failure (timeout, lost connection, protocol error) the session is unusable and every call
-/// throws; make a new one.
+/// Blocking and not `Sendable`: use it on one dedicated thread at a time (never the cooperative pool). It may move to
+/// another thread between two uses, through a lock or a semaphore that orders the two (as libcurl allows for its
+/// handles: `EarlyLogins` logs in on one thread and syncs on another). After a connection-level failure (timeout, lost
+/// connection, protocol error) the session is unusable and every call throws; make a new one.
 package final class IMAPSession {
     private let connection: CurlConnection
     private let reader: IMAPResponseReader<CurlConnection>

@@ -65,6 +65,9 @@ package struct SyncEngine: Sendable {
     package var maxAttempts = 3
     package var backoff: Duration = .seconds(1)
     package var progress: (@Sendable (SyncProgress) -> Void)?
+    /// Logins started ahead (``EarlyLogins``): an account's first attempt takes its session from there instead of
+    /// logging in.
+    package var earlyLogins: EarlyLogins?
     /// Asked before every UID range and folder; false stops the sync there (a daemon shutting down). What was
     /// fetched so far is committed; the next sync resumes from the checkpoints.
     package var shouldContinue: (@Sendable () -> Bool)?
@@ -146,8 +149,12 @@ package struct SyncEngine: Sendable {
     ) throws {
         let session: IMAPSession
         do {
-            let alarms = AuthAlarms(configuration: configuration, ledger: ledger, logger: logger)
-            session = try account.openSession(alarms: alarms, logger: logger)
+            if let early = earlyLogins?.take(account.name) {
+                session = try early.get()
+            } else {
+                let alarms = AuthAlarms(configuration: configuration, ledger: ledger, logger: logger)
+                session = try account.openSession(alarms: alarms, logger: logger)
+            }
         } catch let error as MailLoginError {
             throw SyncFailure(account: account.name, folder: nil, message: error.description, isTransient: error.isTransient)
         } catch let error as IMAPError {
