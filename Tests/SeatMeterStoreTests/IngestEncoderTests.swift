@@ -49,6 +49,22 @@ struct IngestEncoderTests {
         #expect(try Contents(ledger) == Self.reference(Self.batches))
     }
 
+    /// Each distinct address and display name gets one dictionary index, byte for byte, however often and in whichever
+    /// company it appears (the same name with other addresses, the same address with other names).
+    @Test func theDictionaryHoldsEachAddressAndNameOnce() {
+        var encoder = IngestEncoder()
+        var values: [[String]] = [[], []]
+        for batch in Self.batches {
+            let encoded = encoder.encode(batch)
+            for table in values.indices { values[table] += encoded.newValues[table] }
+        }
+        let appearances = Self.batches.flatMap(\.messages).flatMap(\.facts.appearances)
+        let addresses = Set(appearances.map(\.mailbox.address))
+        let names = Set(appearances.map(\.mailbox.name).filter { !$0.isEmpty })
+        #expect(values[Interner.Table.address.rawValue].sorted() == addresses.sorted())
+        #expect(values[Interner.Table.name.rawValue].sorted() == names.sorted())
+    }
+
     @Test func theDictionaryStartsOverAtItsLimitAndStoresTheSame() throws {
         let ledger = try Ledger.inMemory()
         var encoder = IngestEncoder(dictionaryLimit: 3)
