@@ -7,7 +7,8 @@ import Testing
 struct RawStatementTests {
     /// Runs `body` with a statement inserting into `t(x)`, then returns what `t` holds as `(typeof(x), hex(x))`.
     private func stored(_ body: (RawStatement) throws -> Void) throws -> [String] {
-        let queue = try DatabaseQueue()
+        // The ledger's configuration: SQLite's process-wide settings come before its first connection.
+        let queue = try DatabaseQueue(configuration: Ledger.makeConfiguration(readOnly: false, file: false))
         return try queue.write { db in
             try db.execute(sql: "CREATE TABLE t (x)")
             let insert = try RawStatement(db, sql: "INSERT INTO t (x) VALUES (?)")
