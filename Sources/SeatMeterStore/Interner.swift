@@ -16,12 +16,12 @@ struct Interner {
     private(set) var inserted: [(table: Table, index: Int32, id: Int64)] = []
 
     init(db: Database) throws {
-        selectAddress = try RawStatement(db, sql: "SELECT id FROM address WHERE address = ?")
-        insertAddress = try RawStatement(db, sql: "INSERT INTO address (address) VALUES (?)")
-        deleteAddress = try RawStatement(db, sql: "DELETE FROM address WHERE id = ?")
-        selectName = try RawStatement(db, sql: "SELECT id FROM name WHERE name = ?")
-        insertName = try RawStatement(db, sql: "INSERT INTO name (name) VALUES (?)")
-        deleteName = try RawStatement(db, sql: "DELETE FROM name WHERE id = ?")
+        selectAddress = try RawStatement(cached: db, sql: "SELECT id FROM address WHERE address = ?")
+        insertAddress = try RawStatement(cached: db, sql: "INSERT INTO address (address) VALUES (?)")
+        deleteAddress = try RawStatement(cached: db, sql: "DELETE FROM address WHERE id = ?")
+        selectName = try RawStatement(cached: db, sql: "SELECT id FROM name WHERE name = ?")
+        insertName = try RawStatement(cached: db, sql: "INSERT INTO name (name) VALUES (?)")
+        deleteName = try RawStatement(cached: db, sql: "DELETE FROM name WHERE id = ?")
     }
 
     /// The row id of dictionary entry `index` of `table`, inserted when new. `resolved` collects the entries this

@@ -134,6 +134,13 @@ extension Ledger {
 
     // MARK: - Ingest internals
 
+    static let insertMessageSQL = """
+        INSERT INTO message (dedupHash, messageID, date, subject, automationReasons, defects, digest,
+            firstIngestedAt, appearances, folders, folderId, uidValidity, uid)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        ON CONFLICT (dedupHash) DO NOTHING
+        """
+
     private static func ingest(
         _ batch: EncodedBatch,
         at now: Date,
@@ -145,29 +152,23 @@ extension Ledger {
         let uidValidity = Int64(batch.uidValidity ?? 0)
         let ingestedAt = now.timeIntervalSince1970
 
-        // Prepared once per batch and driven through the C API: this loop is the sync's hot path.
-        let insertMessage = try RawStatement(
-            db,
-            sql: """
-                INSERT INTO message (dedupHash, messageID, date, subject, automationReasons, defects, digest,
-                    firstIngestedAt, appearances, folders, folderId, uidValidity, uid)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                ON CONFLICT (dedupHash) DO NOTHING
-                """
-        )
+        // Prepared once per connection (cached) and driven through the C API: this loop is the sync's hot path.
+        let insertMessage = try RawStatement(cached: db, sql: insertMessageSQL)
         let selectMessage = try RawStatement(
-            db,
+            cached: db,
             sql: "SELECT id, folders, folderId, uidValidity, uid FROM message WHERE dedupHash = ?"
         )
-        let updateFolders = try RawStatement(db, sql: "UPDATE message SET folders = ? WHERE id = ?")
+        let updateFolders = try RawStatement(cached: db, sql: "UPDATE message SET folders = ? WHERE id = ?")
         var interner = try Interner(db: db)
         let insertLocation = try RawStatement(
-            db,
+            cached: db,
             sql: """
                 INSERT INTO location (messageId, folderId, uidValidity, uid) VALUES (?, ?, ?, ?)
                 ON CONFLICT DO NOTHING
                 """
         )
+        // The message's texts are bound in place (below): no pointer into this batch outlives it in the cache.
+        defer { insertMessage.clearBindings() }
         try insertMessage.bind(ingestedAt, at: 8)
         try insertMessage.bind(blob: LedgerPacking.folders([folderID]), at: 10)
         try insertMessage.bind(folderID, at: 11)
@@ -295,8 +296,8 @@ extension Ledger {
         in db: Database
     ) throws {
         let stored = try Row.fetchOne(
-            db,
-            sql: "SELECT uidValidity, lastUID, messageCount FROM checkpoint WHERE account = ? AND folder = ?",
+            db.cachedStatement(
+                sql: "SELECT uidValidity, lastUID, messageCount FROM checkpoint WHERE account = ? AND folder = ?"),
             arguments: [batch.account, batch.folder]
         )
         let storedValidity: Int64? = stored?[0]
@@ -318,14 +319,15 @@ extension Ledger {
                 in: db
             )
         }
-        try db.execute(
+        try db.cachedStatement(
             sql: """
                 INSERT INTO checkpoint (account, folder, uidValidity, lastUID, lastSyncAt, messageCount)
                 VALUES (?, ?, ?, ?, ?, ?)
                 ON CONFLICT (account, folder) DO UPDATE SET
                     uidValidity = excluded.uidValidity, lastUID = excluded.lastUID,
                     lastSyncAt = excluded.lastSyncAt, messageCount = excluded.messageCount
-                """,
+                """
+        ).execute(
             arguments: [
                 batch.account, batch.folder, batch.uidValidity.map { Int64($0) }, lastUID, now, messageCount,
             ]
@@ -337,8 +339,7 @@ extension Ledger {
         account: String, folder: String, role: FolderRole, in db: Database
     ) throws -> (id: Int64, isNew: Bool) {
         let known = try Row.fetchOne(
-            db,
-            sql: "SELECT id, role FROM folder WHERE account = ? AND name = ?",
+            db.cachedStatement(sql: "SELECT id, role FROM folder WHERE account = ? AND name = ?"),
             arguments: [account, folder]
         )
         if let known {

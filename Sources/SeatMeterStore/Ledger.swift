@@ -175,6 +175,17 @@ extension Ledger {
         }
     }
 
+    /// The writer connection's cached statement for `sql` with its bound values written in (`sqlite3_expanded_sql`),
+    /// for tests.
+    func expandedCachedStatement(sql: String) throws -> String? {
+        try dbWriter.writeWithoutTransaction { db in
+            let statement = try db.cachedStatement(sql: sql)
+            guard let expanded = sqlite3_expanded_sql(statement.sqliteStatement) else { return nil }
+            defer { sqlite3_free(expanded) }
+            return String(cString: expanded)
+        }
+    }
+
     /// The WAL file SQLite writes for this ledger (next to the database file, after SQLite resolved symbolic links);
     /// nil for an in-memory ledger.
     package func walPath() -> String? {

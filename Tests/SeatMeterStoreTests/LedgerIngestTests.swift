@@ -76,6 +76,20 @@ struct LedgerIngestTests {
         #expect(try ledger.checkpoint(account: "helpdesk", folder: "INBOX")?.messageCount == 20)
     }
 
+    /// The insert is a cached statement and binds each message's texts in place: once a batch is stored, it holds no
+    /// pointer into the batch's memory, and the next batch stores its own values.
+    @Test func theCachedInsertKeepsNothingOfAStoredBatch() throws {
+        let ledger = try Ledger.inMemory()
+        try ledger.ingest(Fixtures.batch(0..<20))
+        let expanded = try #require(try ledger.expandedCachedStatement(sql: Ledger.insertMessageSQL))
+        #expect(expanded.contains("VALUES (NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL)"),
+                "\(expanded)")
+        try ledger.ingest(Fixtures.batch(20..<40))
+        #expect(try ledger.messageCount() == 40)
+        #expect(try ledger.strings(sql: "SELECT messageID FROM message WHERE messageID = 'msg-21@example.com'")
+            == ["msg-21@example.com"])
+    }
+
     @Test func aKnownMessageKeepsItsFirstFacts() throws {
         let ledger = try Ledger.inMemory()
         try ledger.ingest(Fixtures.batch(1..<2))
