@@ -17,34 +17,29 @@ struct RawStatementTests {
         }
     }
 
-    @Test func aBorrowedValueIsReadInPlaceWhenTheStatementSteps() throws {
-        // SQLite reads borrowed bytes at the step, not at the bind: what the buffer holds then is stored.
-        let rows = try stored { insert in
+    /// Binds "abc" with `bind`, changes its first byte to "x", then steps: what `t` then holds.
+    private func storedAfterChangingTheBoundBytes(_ bind: (RawStatement, UnsafeRawBufferPointer) throws -> Void) throws
+        -> [String]
+    {
+        try stored { insert in
             var bytes: [UInt8] = Array("abc".utf8)
             try bytes.withUnsafeMutableBytes { buffer in
-                try insert.bind(borrowedText: UnsafeRawBufferPointer(buffer), at: 1)
+                try bind(insert, UnsafeRawBufferPointer(buffer))
                 buffer[0] = UInt8(ascii: "x")
                 try insert.execute()
             }
-            try bytes.withUnsafeMutableBytes { buffer in
-                try insert.bind(borrowedBlob: UnsafeRawBufferPointer(buffer), at: 1)
-                buffer[2] = UInt8(ascii: "z")
-                try insert.execute()
-            }
         }
-        #expect(rows == ["text 786263", "blob 78627A"])
+    }
+
+    @Test func aBorrowedValueIsReadInPlaceWhenTheStatementSteps() throws {
+        // SQLite reads borrowed bytes at the step, not at the bind: what the buffer holds then is stored.
+        #expect(try storedAfterChangingTheBoundBytes { try $0.bind(borrowedText: $1, at: 1) } == ["text 786263"])
+        #expect(try storedAfterChangingTheBoundBytes { try $0.bind(borrowedBlob: $1, at: 1) } == ["blob 786263"])
     }
 
     @Test func aCopiedValueIsReadWhenBound() throws {
-        let rows = try stored { insert in
-            var bytes: [UInt8] = Array("abc".utf8)
-            try bytes.withUnsafeMutableBytes { buffer in
-                try insert.bind(text: UnsafeRawBufferPointer(buffer), at: 1)
-                buffer[0] = UInt8(ascii: "x")
-                try insert.execute()
-            }
-        }
-        #expect(rows == ["text 616263"])
+        #expect(try storedAfterChangingTheBoundBytes { try $0.bind(text: $1, at: 1) } == ["text 616263"])
+        #expect(try storedAfterChangingTheBoundBytes { try $0.bind(blob: $1, at: 1) } == ["blob 616263"])
     }
 
     @Test func borrowedEmptyAndMissingValuesKeepTheirMeaning() throws {
