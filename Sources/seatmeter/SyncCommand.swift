@@ -29,8 +29,7 @@ struct SyncCommand: AsyncParsableCommand {
             throw CLIError("no account named \"\(account)\" in \(configuration.file)")
         }
         // The accounts log in while the ledger opens.
-        let earlyLogins = EarlyLogins(
-            accounts: configuration.accounts.filter { account == nil || $0.name == account }, logger: logger)
+        let earlyLogins = EarlyLogins(accounts: configuration.accounts(named: account), logger: logger)
         let ledger = try LedgerOpener.open(configuration)
         var engine = SyncEngine(configuration: configuration, ledger: ledger, logger: logger)
         engine.earlyLogins = earlyLogins

@@ -18,6 +18,11 @@ package struct SeatMeterConfiguration: Sendable {
     package var relativeSecretFiles: Set<String> = []
 
     package var directory: String { (file as NSString).deletingLastPathComponent }
+
+    /// The accounts a sync covers: all of them, or the one named (none when no account has that name).
+    package func accounts(named name: String?) -> [AccountConfiguration] {
+        accounts.filter { name == nil || $0.name == name }
+    }
 }
 
 /// Where a secret comes from: a file (systemd credentials) or an environment variable. Never inline.

@@ -81,7 +81,7 @@ package struct SyncEngine: Sendable {
     /// Syncs the accounts (all, or the one named) concurrently, each on its own thread; one failing account
     /// never stops the others.
     package func syncAll(account name: String? = nil) async -> [AccountSyncResult] {
-        let accounts = configuration.accounts.filter { name == nil || $0.name == name }
+        let accounts = configuration.accounts(named: name)
         return await withTaskGroup(of: (Int, AccountSyncResult).self) { group in
             for (index, account) in accounts.enumerated() {
                 group.addTask {
