@@ -19,8 +19,9 @@ struct RawStatement {
 
     /// The connection's cached statement for `sql` (GRDB's statement cache): prepared once per connection instead of
     /// at every use. For statements run again and again, like the ingest's, which runs once per chunk of 1,000
-    /// messages: preparing its dozen statements each time (SQLite compiling them, GRDB's authorizer watching) was
-    /// 3-5% of the writer's time. Bindings stay from one use to the next: bind every parameter before stepping.
+    /// messages: preparing its dozen statements each time (SQLite compiling them; GRDB's authorizer watching alone was
+    /// 2.7% of the writer's samples) cost a cold sync of 100,000 messages 40 ms of CPU (686 -> 646 ms, medians of
+    /// 15). Bindings stay from one use to the next: bind every parameter before stepping.
     init(cached db: Database, sql: String) throws {
         try self.init(db, statement: db.cachedStatement(sql: sql))
     }
