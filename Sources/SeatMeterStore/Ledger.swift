@@ -140,9 +140,9 @@ package final class Ledger: Sendable {
             // mostly the pages of the hash-keyed de-duplication index, which every range touches all over. With 4 MB
             // SQLite spilled dirty pages into the WAL mid-transaction and read them back (a cold sync of 100,000
             // messages made about 1,500 more 16 KB writes and as many reads): 8 MB made that sync 0.018 s faster
-            // (median of 15 paired differences, 12 faster) and its peak RSS 46 -> 51 MB. The cache is a bound, not a share of the ledger:
-            // pages beyond it are read back from the OS page cache, which does not count in the process's memory
-            // (16 MB: 47 MB at 10,000 messages, 64 MB at 100,000).
+            // (median of 15 paired differences, 12 faster) and its peak RSS 46 -> 50 MB; 16 MB was no faster, 58 MB.
+            // The cache is a bound, not a share of the ledger: pages beyond it are read back from the OS page cache,
+            // which does not count in the process's memory.
             try db.execute(sql: "PRAGMA cache_size = -8192")
             // A checkpoint once the WAL holds 16 MB (1,024 pages of 16 KB): during a cold sync it runs on the
             // writer thread while the next range is fetched, the WAL file is then written over again instead of

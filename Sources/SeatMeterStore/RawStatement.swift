@@ -6,8 +6,7 @@ import GRDBSQLite
 ///
 /// GRDB prepares and owns the statement (`Database.makeStatement`, finalized when this value goes away, or the
 /// connection's statement cache) and owns the connection; use it only inside the GRDB `read`/`write` closure that made
-/// it. Text is bound and
-/// read with its exact UTF-8 length, so a string with a NUL byte round-trips.
+/// it. Text is bound and read with its exact UTF-8 length, so a string with a NUL byte round-trips.
 struct RawStatement {
     private let statement: Statement
     private let handle: OpaquePointer
