@@ -80,6 +80,8 @@ package struct IngestEncoder: Sendable {
     private var messages: [EncodedMessage] = []
     private var appearances: [EncodedAppearance] = []
     private var text: [UInt8] = []
+    /// The current message's de-duplication key, in memory reused from message to message.
+    private var key: [UInt8] = []
 
     package init(dictionaryLimit: Int = 200_000) {
         self.dictionaryLimit = dictionaryLimit
@@ -112,8 +114,10 @@ package struct IngestEncoder: Sendable {
                 name: name.isEmpty ? -1 : index(name, in: .name),
                 field: appearance.field))
         }
+        key.removeAll(keepingCapacity: true)
+        facts.appendDeduplicationKey(to: &key)
         let hashStart = text.count
-        text.append(contentsOf: LedgerSchema.dedupHash(facts.deduplicationKey))
+        key.withUnsafeBytes { LedgerSchema.appendDedupHash(ofKey: $0, to: &text) }
         messages.append(EncodedMessage(
             uid: message.uid ?? 0,
             date: facts.date.flatMap(unixSeconds),

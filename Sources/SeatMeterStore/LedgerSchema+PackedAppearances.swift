@@ -142,6 +142,13 @@ extension LedgerSchema {
 
     /// The stored form of a de-duplication key: the first 16 bytes of its SHA-256.
     static func dedupHash(_ key: String) -> [UInt8] {
-        Array(SHA256.digest(of: key.utf8).prefix(16))
+        var hash: [UInt8] = []
+        Array(key.utf8).withUnsafeBytes { appendDedupHash(ofKey: $0, to: &hash) }
+        return hash
+    }
+
+    /// Appends the stored form of the key whose UTF-8 is `key` (``dedupHash(_:)``) to `output`.
+    static func appendDedupHash(ofKey key: UnsafeRawBufferPointer, to output: inout [UInt8]) {
+        SHA256.appendDigest(of: key, prefix: 16, to: &output)
     }
 }

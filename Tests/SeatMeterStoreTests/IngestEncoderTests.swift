@@ -65,6 +65,32 @@ struct IngestEncoderTests {
         #expect(values[Interner.Table.name.rawValue].sorted() == names.sorted())
     }
 
+    /// Each message is stored under the first 16 bytes of the SHA-256 of its own key: "mid:" and its Message-ID, else
+    /// "sha256:" and its header digest. The encoder builds the keys in memory it reuses: a short key after a long one,
+    /// and a digest key after a Message-ID key, must not keep anything of the one before.
+    @Test func eachMessageIsStoredUnderTheHashOfItsOwnKey() throws {
+        let facts = [
+            MessageFacts(messageID: "a-rather-long-message-id-0123456789-0123456789@example.test"),
+            MessageFacts(messageID: "b@x.test"),
+            MessageFacts(messageID: nil, digest: "ab12"),
+            MessageFacts(messageID: "", digest: "cd"),
+            MessageFacts(messageID: "c@x.test", digest: "ignored when there is a Message-ID"),
+        ]
+        let keys = [
+            "mid:a-rather-long-message-id-0123456789-0123456789@example.test", "mid:b@x.test", "sha256:ab12",
+            "sha256:cd", "mid:c@x.test",
+        ]
+        let ledger = try Ledger.inMemory()
+        try ledger.ingest(IngestBatch(
+            account: "helpdesk", folder: "INBOX", role: .incoming, uidValidity: 1,
+            messages: facts.enumerated().map { IngestMessage(uid: UInt32($0.offset + 1), facts: $0.element) },
+            checkpointUID: UInt32(facts.count)))
+        let hex = { (bytes: [UInt8]) in bytes.map { String(format: "%02X", $0) }.joined() }
+        #expect(
+            try ledger.strings(sql: "SELECT hex(dedupHash) FROM message ORDER BY uid")
+                == keys.map { hex(Array(SHA256.digest(of: Array($0.utf8)).prefix(16))) })
+    }
+
     @Test func theDictionaryStartsOverAtItsLimitAndStoresTheSame() throws {
         let ledger = try Ledger.inMemory()
         var encoder = IngestEncoder(dictionaryLimit: 3)

@@ -94,7 +94,19 @@ package struct MessageFacts: Sendable, Hashable {
 
     /// The key that identifies this message across folders and re-scans.
     package var deduplicationKey: String {
-        if let messageID, !messageID.isEmpty { return "mid:" + messageID }
-        return "sha256:" + digest
+        var key: [UInt8] = []
+        appendDeduplicationKey(to: &key)
+        return String(decoding: key, as: UTF8.self)
+    }
+
+    /// Appends the UTF-8 of ``deduplicationKey`` to `bytes`, without making the string.
+    package func appendDeduplicationKey(to bytes: inout [UInt8]) {
+        if let messageID, !messageID.isEmpty {
+            bytes.append(contentsOf: "mid:".utf8)
+            bytes.append(contentsOf: messageID.utf8)
+        } else {
+            bytes.append(contentsOf: "sha256:".utf8)
+            bytes.append(contentsOf: digest.utf8)
+        }
     }
 }

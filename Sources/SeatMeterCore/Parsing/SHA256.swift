@@ -34,21 +34,30 @@ package enum SHA256 {
     ///
     /// - Parameter accelerated: false forces the portable code (tests compare the two).
     package static func digest(of bytes: some Collection<UInt8>, accelerated: Bool = isAccelerated) -> [UInt8] {
-        if let digest = bytes.withContiguousStorageIfAvailable({
-            digest(ofBuffer: UnsafeRawBufferPointer($0), accelerated: accelerated)
+        if let state = bytes.withContiguousStorageIfAvailable({
+            hash(UnsafeRawBufferPointer($0), accelerated: accelerated)
         }) {
-            return digest
+            return state.bytes
         }
-        return Array(bytes).withUnsafeBytes { digest(ofBuffer: $0, accelerated: accelerated) }
+        return Array(bytes).withUnsafeBytes { hash($0, accelerated: accelerated) }.bytes
     }
 
-    private static func digest(ofBuffer message: UnsafeRawBufferPointer, accelerated: Bool) -> [UInt8] {
+    /// Appends the first `count` (at most 32) bytes of the digest of `bytes` to `output`, allocating nothing of its
+    /// own: a sync's encoder stores 16 of them per message (``digest(of:accelerated:)`` is an array per call).
+    package static func appendDigest(
+        of bytes: UnsafeRawBufferPointer, prefix count: Int, to output: inout [UInt8],
+        accelerated: Bool = isAccelerated
+    ) {
+        hash(bytes, accelerated: accelerated).append(prefix: count, to: &output)
+    }
+
+    private static func hash(_ message: UnsafeRawBufferPointer, accelerated: Bool) -> State {
         roundConstants.withUnsafeBufferPointer { constants in
             withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 64) { schedule in
                 withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 128) { tail in
                     var state = State()
                     guard let k = constants.baseAddress, let w = schedule.baseAddress, let tailBase = tail.baseAddress
-                    else { return state.bytes }
+                    else { return state }
                     func compress(_ blocks: UnsafeRawPointer, count: Int) {
                         if accelerated {
                             state.compressAccelerated(blocks, count: count, constants: k)
@@ -77,7 +86,7 @@ package enum SHA256 {
                         tail[tailLength &- 1 &- index] = UInt8(truncatingIfNeeded: bitLength &>> (8 &* UInt64(index)))
                     }
                     compress(UnsafeRawPointer(tailBase), count: tailLength / 64)
-                    return state.bytes
+                    return state
                 }
             }
         }
@@ -94,16 +103,19 @@ package enum SHA256 {
         var h6: UInt32 = 0x1f83_d9ab
         var h7: UInt32 = 0x5be0_cd19
 
+        /// The digest: H0…H7, big-endian.
         var bytes: [UInt8] {
             var result: [UInt8] = []
             result.reserveCapacity(32)
-            for word in [h0, h1, h2, h3, h4, h5, h6, h7] {
-                result.append(UInt8(truncatingIfNeeded: word &>> 24))
-                result.append(UInt8(truncatingIfNeeded: word &>> 16))
-                result.append(UInt8(truncatingIfNeeded: word &>> 8))
-                result.append(UInt8(truncatingIfNeeded: word))
-            }
+            append(prefix: 32, to: &result)
             return result
+        }
+
+        /// Appends the digest's first `count` bytes to `output`.
+        func append(prefix count: Int, to output: inout [UInt8]) {
+            var words = (h0.bigEndian, h1.bigEndian, h2.bigEndian, h3.bigEndian,
+                         h4.bigEndian, h5.bigEndian, h6.bigEndian, h7.bigEndian)
+            withUnsafeBytes(of: &words) { output.append(contentsOf: $0.prefix(min(max(count, 0), 32))) }
         }
 
         /// The compression function on `count` 64-byte blocks, as SHA instructions (only when ``isAccelerated``).

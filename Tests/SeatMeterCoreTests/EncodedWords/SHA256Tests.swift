@@ -30,6 +30,23 @@ struct SHA256Tests {
         }
     }
 
+    /// `appendDigest` appends the digest's first bytes after what the output holds, and nothing else.
+    @Test func appendingAPrefixOfTheDigest() {
+        for length in [0, 1, 55, 56, 63, 64, 65, 119, 120, 1000] {
+            let message = (0..<length).map { UInt8(truncatingIfNeeded: $0 &* 13 &+ 5) }
+            let digest = SHA256.digest(of: message)
+            for accelerated in Self.paths {
+                for count in [0, 1, 16, 31, 32] {
+                    var output: [UInt8] = [9, 8, 7]
+                    message.withUnsafeBytes {
+                        SHA256.appendDigest(of: $0, prefix: count, to: &output, accelerated: accelerated)
+                    }
+                    #expect(output == [9, 8, 7] + digest.prefix(count), "length \(length), count \(count)")
+                }
+            }
+        }
+    }
+
     /// The portable code, and the SHA instructions when this CPU has them.
     static let paths = SHA256.isAccelerated ? [false, true] : [false]
 

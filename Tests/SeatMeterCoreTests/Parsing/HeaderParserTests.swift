@@ -42,6 +42,9 @@ struct HeaderParserTests {
         let withID = HeaderParser.parse(Array("Message-ID: <k@x.test>\r\nFrom: a@x.test\r\n".utf8))
         #expect(withID.digest.isEmpty)
         #expect(withID.deduplicationKey == "mid:k@x.test")
+        // Without one (absent or empty), the digest is.
+        #expect(MessageFacts(messageID: nil, digest: "ab").deduplicationKey == "sha256:ab")
+        #expect(MessageFacts(messageID: "", digest: "ab").deduplicationKey == "sha256:ab")
     }
 
     @Test("unfolding with CRLF and with bare LF gives the same facts")
