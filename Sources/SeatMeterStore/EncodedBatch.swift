@@ -44,7 +44,8 @@ struct EncodedMessage {
     /// The IMAP UID; 0 for none (IMAP never uses 0).
     var uid: UInt32
     var date: Int64?
-    /// The first 16 bytes of the SHA-256 of the de-duplication key (`LedgerSchema.dedupHash`).
+    /// The first 16 bytes of the SHA-256 of the de-duplication key (`LedgerSchema.dedupHash`), whose two 8-byte
+    /// halves are the message's two possible keys in the ledger (`LedgerSchema.dedupKeys`).
     var dedupHash: TextSpan
     var messageID: TextSpan
     var subject: TextSpan
@@ -83,8 +84,17 @@ package struct IngestEncoder: Sendable {
     /// The current message's de-duplication key, in memory reused from message to message.
     private var key: [UInt8] = []
 
+    /// Appends the stored form of a de-duplication key (given as UTF-8) to the batch's text.
+    private let appendDedupHash: @Sendable (UnsafeRawBufferPointer, inout [UInt8]) -> Void
+
     package init(dictionaryLimit: Int = 200_000) {
+        self.init(dictionaryLimit: dictionaryLimit, dedupHash: LedgerSchema.appendDedupHash(ofKey:to:))
+    }
+
+    /// An encoder whose de-duplication hashes `dedupHash` makes (tests: hashes that collide).
+    init(dictionaryLimit: Int = 200_000, dedupHash: @escaping @Sendable (UnsafeRawBufferPointer, inout [UInt8]) -> Void) {
         self.dictionaryLimit = dictionaryLimit
+        appendDedupHash = dedupHash
     }
 
     /// The number of messages appended since the last batch was finished.
@@ -117,7 +127,7 @@ package struct IngestEncoder: Sendable {
         key.removeAll(keepingCapacity: true)
         facts.appendDeduplicationKey(to: &key)
         let hashStart = text.count
-        key.withUnsafeBytes { LedgerSchema.appendDedupHash(ofKey: $0, to: &text) }
+        key.withUnsafeBytes { appendDedupHash($0, &text) }
         messages.append(EncodedMessage(
             uid: message.uid ?? 0,
             date: facts.date.flatMap(unixSeconds),

@@ -135,10 +135,10 @@ extension Ledger {
     // MARK: - Ingest internals
 
     static let insertMessageSQL = """
-        INSERT INTO message (dedupHash, messageID, date, subject, automationReasons, defects, digest,
+        INSERT INTO message (dedupKey, messageID, date, subject, automationReasons, defects, digest,
             firstIngestedAt, appearances, folders, folderId, uidValidity, uid)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-        ON CONFLICT (dedupHash) DO NOTHING
+        ON CONFLICT (dedupKey) DO NOTHING
         """
 
     private static func ingest(
@@ -156,7 +156,7 @@ extension Ledger {
         let insertMessage = try RawStatement(cached: db, sql: insertMessageSQL)
         let selectMessage = try RawStatement(
             cached: db,
-            sql: "SELECT id, folders, folderId, uidValidity, uid FROM message WHERE dedupHash = ?"
+            sql: "SELECT id, folders, folderId, uidValidity, uid, messageID, digest FROM message WHERE dedupKey = ?"
         )
         let updateFolders = try RawStatement(cached: db, sql: "UPDATE message SET folders = ? WHERE id = ?")
         var interner = try Interner(db: db)
@@ -179,6 +179,8 @@ extension Ledger {
         var result = IngestResult()
         var packed: [UInt8] = []
         packed.reserveCapacity(256)
+        /// The current message's de-duplication key, made when a stored message holds one of its keys.
+        var identity: [UInt8] = []
         var appearanceStart = 0
         try batch.text.withUnsafeBytes { text in
             func bytes(_ span: TextSpan) -> UnsafeRawBufferPointer {
@@ -188,6 +190,10 @@ extension Ledger {
             // is bound again before the next step.
             func bind(_ statement: RawStatement, _ span: TextSpan, at index: Int32) throws {
                 try statement.bind(borrowedText: span.count < 0 ? nil : bytes(span), at: index)
+            }
+            func describe(_ message: EncodedMessage) -> String {
+                let key = message.messageID.count > 0 ? message.messageID : message.digest
+                return String(decoding: bytes(key), as: UTF8.self)
             }
             for message in batch.messages {
                 // Addresses and names are interned before the insert knows whether the message is new; those a
@@ -205,8 +211,10 @@ extension Ledger {
                     LedgerPacking.appendAppearance(
                         addressID: addressID, field: appearance.field, nameID: nameID, to: &packed)
                 }
-                let hash = bytes(message.dedupHash)
-                try insertMessage.bind(borrowedBlob: hash, at: 1)
+                guard let keys = LedgerSchema.dedupKeys(bytes(message.dedupHash)) else {
+                    throw LedgerError.invalidBatch(
+                        account: batch.account, folder: batch.folder, reason: "a de-duplication hash is not 16 bytes")
+                }
                 try bind(insertMessage, message.messageID, at: 2)
                 try insertMessage.bind(message.date, at: 3)
                 try bind(insertMessage, message.subject, at: 4)
@@ -214,39 +222,49 @@ extension Ledger {
                 try bind(insertMessage, message.defects, at: 6)
                 try bind(insertMessage, message.digest, at: 7)
                 try insertMessage.bind(Int64(message.uid), at: 13)
-                try packed.withUnsafeBytes { packed in
+                // The message's first key, else (a different message holds it: a 64-bit collision) its second.
+                // `known`: nil when the row was inserted, else the stored message this one is (a duplicate).
+                identity.removeAll(keepingCapacity: true)
+                let known = try packed.withUnsafeBytes { packed -> StoredMessage? in
                     try insertMessage.bind(borrowedBlob: packed, at: 9)
-                    try insertMessage.execute()
+                    for key in [keys.first, keys.second] {
+                        try insertMessage.bind(key, at: 1)
+                        try insertMessage.execute()
+                        if insertMessage.changes > 0 { return nil }
+                        guard let holder = try StoredMessage(select: selectMessage, key: key) else {
+                            throw DatabaseError(message: "message \(describe(message)) neither inserted nor found")
+                        }
+                        if identity.isEmpty {
+                            MessageFacts.appendDeduplicationKey(
+                                messageID: bytes(message.messageID), digest: bytes(message.digest), to: &identity)
+                        }
+                        if holder.identity == identity { return holder }
+                    }
+                    throw DatabaseError(
+                        message: "message \(describe(message)): both of its de-duplication keys are other messages'")
                 }
-                if insertMessage.changes > 0 {
+                guard var stored = known else {
                     // The row holds the message's first location.
                     result.newMessages += 1
                     result.newLocations += 1
-                } else {
-                    try interner.removeInserted(since: insertedBefore, ids: &ids)
-                    result.duplicates += 1
-                    guard var stored = try StoredMessage(select: selectMessage, hash: hash) else {
-                        let key = message.messageID.count > 0 ? message.messageID : message.digest
-                        let text = String(decoding: bytes(key), as: UTF8.self)
-                        throw DatabaseError(message: "message \(text) neither inserted nor found")
-                    }
-                    if let first = stored.firstLocation,
-                        first == (folderID, uidValidity, Int64(message.uid))
-                    {
-                        continue
-                    }
-                    try insertLocation.bind(stored.id, at: 1)
-                    try insertLocation.bind(Int64(message.uid), at: 4)
-                    try insertLocation.execute()
-                    guard insertLocation.changes > 0 else { continue }
-                    result.newLocations += 1
-                    if !stored.folders.contains(folderID) {
-                        stored.folders.append(folderID)
-                        stored.folders.sort()
-                        try updateFolders.bind(blob: LedgerPacking.folders(stored.folders), at: 1)
-                        try updateFolders.bind(stored.id, at: 2)
-                        try updateFolders.execute()
-                    }
+                    continue
+                }
+                try interner.removeInserted(since: insertedBefore, ids: &ids)
+                result.duplicates += 1
+                if let first = stored.firstLocation, first == (folderID, uidValidity, Int64(message.uid)) {
+                    continue
+                }
+                try insertLocation.bind(stored.id, at: 1)
+                try insertLocation.bind(Int64(message.uid), at: 4)
+                try insertLocation.execute()
+                guard insertLocation.changes > 0 else { continue }
+                result.newLocations += 1
+                if !stored.folders.contains(folderID) {
+                    stored.folders.append(folderID)
+                    stored.folders.sort()
+                    try updateFolders.bind(blob: LedgerPacking.folders(stored.folders), at: 1)
+                    try updateFolders.bind(stored.id, at: 2)
+                    try updateFolders.execute()
                 }
             }
         }
@@ -272,10 +290,14 @@ extension Ledger {
         /// `location`).
         var firstLocation: (folder: Int64, uidValidity: Int64, uid: Int64)?
 
-        /// Reads the message with this de-duplication hash (`SELECT id, folders, folderId, uidValidity, uid`), then
-        /// resets the statement; nil when there is none.
-        init?(select: RawStatement, hash: UnsafeRawBufferPointer) throws {
-            try select.bind(blob: hash, at: 1)
+        /// Its ``MessageFacts/deduplicationKey`` (UTF-8), to tell it from another message with the same 64-bit key.
+        var identity: [UInt8] = []
+
+        /// Reads the message with this de-duplication key
+        /// (`SELECT id, folders, folderId, uidValidity, uid, messageID, digest`), then resets the statement; nil when
+        /// there is none.
+        init?(select: RawStatement, key: Int64) throws {
+            try select.bind(key, at: 1)
             defer { select.reset() }
             guard try select.step() else { return nil }
             id = select.int64(0)
@@ -284,6 +306,7 @@ extension Ledger {
             }
             self.folders = folders
             firstLocation = select.isNull(2) ? nil : (select.int64(2), select.int64(3), select.int64(4))
+            MessageFacts.appendDeduplicationKey(messageID: select.bytes(5), digest: select.bytes(6), to: &identity)
         }
     }
 

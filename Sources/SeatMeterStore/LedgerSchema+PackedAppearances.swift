@@ -133,12 +133,17 @@ extension LedgerSchema {
                 DROP TABLE appearance;
                 DROP TABLE message;
                 ALTER TABLE message2 RENAME TO message;
-                CREATE INDEX message_date ON message(date);
-                -- The few messages with parse defects, so that the report counts them without a table scan.
-                CREATE INDEX message_defects ON message(id) WHERE defects <> '';
+                \(messageIndexes)
                 """
         )
     }
+
+    /// The indexes of the `message` table (made by v2, made again by v4 over its new table).
+    static let messageIndexes = """
+        CREATE INDEX message_date ON message(date);
+        -- The few messages with parse defects, so that the report counts them without a table scan.
+        CREATE INDEX message_defects ON message(id) WHERE defects <> '';
+        """
 
     /// The stored form of a de-duplication key: the first 16 bytes of its SHA-256.
     static func dedupHash(_ key: String) -> [UInt8] {

@@ -27,6 +27,9 @@ enum LedgerSchema {
         migrator.registerMigration("v3-message-location") { db in
             try db.execute(sql: messageLocation)
         }
+        migrator.registerMigration("v4-integer-dedup-key") { db in
+            try migrateToIntegerDedupKeys(db)
+        }
         return migrator
     }()
 
@@ -156,6 +159,11 @@ enum LedgerSchema {
         ALTER TABLE message ADD COLUMN folderId INTEGER REFERENCES folder(id);
         ALTER TABLE message ADD COLUMN uidValidity INTEGER;
         ALTER TABLE message ADD COLUMN uid INTEGER;
+        \(messageLocationView)
+        """
+
+    /// The `messageLocation` view (made by v3, made again by v4 over its new `message` table).
+    static let messageLocationView = """
         CREATE VIEW messageLocation AS
             SELECT id AS messageId, folderId, uidValidity, uid FROM message WHERE folderId IS NOT NULL
             UNION ALL

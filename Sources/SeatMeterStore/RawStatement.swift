@@ -93,6 +93,11 @@ struct RawStatement {
         try bytes.withUnsafeBytes { try bind(blob: $0, at: index) }
     }
 
+    /// Binds column `column` of `source`'s current row as it is (its type and bytes, copied by SQLite).
+    func bind(columnOf source: RawStatement, _ column: Int32, at index: Int32) throws {
+        try check(sqlite3_bind_value(handle, index, sqlite3_column_value(source.handle, column)))
+    }
+
     // MARK: Running
 
     /// Steps once: true when a row is available.

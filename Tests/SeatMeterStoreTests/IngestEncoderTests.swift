@@ -65,7 +65,7 @@ struct IngestEncoderTests {
         #expect(values[Interner.Table.name.rawValue].sorted() == names.sorted())
     }
 
-    /// Each message is stored under the first 16 bytes of the SHA-256 of its own key: "mid:" and its Message-ID, else
+    /// Each message is stored under the first 8 bytes of the SHA-256 of its own key: "mid:" and its Message-ID, else
     /// "sha256:" and its header digest. The encoder builds the keys in memory it reuses: a short key after a long one,
     /// and a digest key after a Message-ID key, must not keep anything of the one before.
     @Test func eachMessageIsStoredUnderTheHashOfItsOwnKey() throws {
@@ -85,10 +85,11 @@ struct IngestEncoderTests {
             account: "helpdesk", folder: "INBOX", role: .incoming, uidValidity: 1,
             messages: facts.enumerated().map { IngestMessage(uid: UInt32($0.offset + 1), facts: $0.element) },
             checkpointUID: UInt32(facts.count)))
-        let hex = { (bytes: [UInt8]) in bytes.map { String(format: "%02X", $0) }.joined() }
-        #expect(
-            try ledger.strings(sql: "SELECT hex(dedupHash) FROM message ORDER BY uid")
-                == keys.map { hex(Array(SHA256.digest(of: Array($0.utf8)).prefix(16))) })
+        // The first 8 bytes of the hash, big-endian, as a signed integer.
+        let expected = keys.map { key in
+            String(Int64(bitPattern: SHA256.digest(of: Array(key.utf8)).prefix(8).reduce(0) { $0 << 8 | UInt64($1) }))
+        }
+        #expect(try ledger.strings(sql: "SELECT dedupKey FROM message ORDER BY uid") == expected)
     }
 
     @Test func theDictionaryStartsOverAtItsLimitAndStoresTheSame() throws {

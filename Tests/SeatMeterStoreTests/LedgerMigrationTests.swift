@@ -253,3 +253,74 @@ struct LedgerV1MigrationTests {
         }
     }
 }
+
+@Suite("Migrating to integer de-duplication keys")
+struct LedgerV4MigrationTests {
+    /// An SQL BLOB literal.
+    static func hex(_ bytes: [UInt8]) -> String {
+        "X'" + bytes.map { String(format: "%02X", $0) }.joined() + "'"
+    }
+
+    /// A ledger migrated up to v3 holding one message per hash (Message-IDs m1@x.test, m2@x.test, ... in order),
+    /// each seen in INBOX under UIDVALIDITY 1 with UID = its id.
+    static func v3Ledger(hashes: [[UInt8]], at path: String) throws {
+        var sql = "INSERT INTO folder VALUES (1, 'helpdesk', 'INBOX', 'incoming');\n"
+        let folders = hex(LedgerPacking.folders([1]))
+        for (offset, hash) in hashes.enumerated() {
+            let id = offset + 1
+            sql += """
+                INSERT INTO message (id, dedupHash, messageID, date, subject, digest, firstIngestedAt, appearances,
+                    folders, folderId, uidValidity, uid)
+                VALUES (\(id), \(hex(hash)), 'm\(id)@x.test', \(1_700_000_000 + id), 'subject \(id)', '',
+                    1700000000.5, X'00', \(folders), 1, 1, \(id));
+
+                """
+        }
+        try Ledger.createFile(path: path, migratedUpTo: "v3-message-location", sql: sql)
+    }
+
+    static func key(_ bytes: ArraySlice<UInt8>) -> String {
+        String(Int64(bitPattern: bytes.reduce(0) { $0 << 8 | UInt64($1) }))
+    }
+
+    @Test func eachRowTakesItsFirstKeyOrTheSecondWhenAnEarlierRowHoldsIt() throws {
+        let directory = try Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("ledger.sqlite").path
+        let real = LedgerSchema.dedupHash("mid:m1@x.test")
+        // Row 2's first half is row 1's.
+        let hashes = [real, Array(real.prefix(8)) + [9, 9, 9, 9, 9, 9, 9, 9], Array(repeating: 5, count: 16)]
+        try Self.v3Ledger(hashes: hashes, at: path)
+        let ledger = try Ledger(path: path)
+        #expect(
+            try ledger.strings(sql: "SELECT dedupKey FROM message ORDER BY id")
+                == [Self.key(hashes[0].prefix(8)), Self.key(hashes[1].suffix(8)), Self.key(hashes[2].prefix(8))])
+        #expect(
+            try ledger.strings(sql: "SELECT messageID FROM message ORDER BY id")
+                == ["m1@x.test", "m2@x.test", "m3@x.test"])
+        #expect(try ledger.stats().locations == 3)
+        #expect(try ledger.strings(sql: "PRAGMA foreign_key_check") == [])
+        #expect(try ledger.strings(sql: "PRAGMA integrity_check") == ["ok"])
+        #expect(try ledger.queryPlan(sql: "SELECT id FROM message WHERE date >= 0").joined().contains("message_date"))
+        // Row 1's hash is the real one: ingesting that message again finds it.
+        let again = try ledger.ingest(IngestBatch(
+            account: "helpdesk", folder: "INBOX", role: .incoming, uidValidity: 1,
+            messages: [IngestMessage(uid: 1, facts: MessageFacts(messageID: "m1@x.test"))], checkpointUID: 1))
+        #expect(again == IngestResult(newMessages: 0, duplicates: 1, newLocations: 0))
+    }
+
+    @Test func aRowWhoseTwoKeysAreEarlierRowsStopsTheMigrationAndKeepsTheLedger() throws {
+        let directory = try Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("ledger.sqlite").path
+        let a: [UInt8] = Array(repeating: 1, count: 8)
+        let y: [UInt8] = Array(repeating: 2, count: 8)
+        // Row 3's first half is row 1's first, its second half row 2's first.
+        try Self.v3Ledger(
+            hashes: [a + Array(repeating: 3, count: 8), y + Array(repeating: 4, count: 8), a + y], at: path)
+        #expect(throws: (any Error).self) { try Ledger(path: path) }
+        #expect(throws: LedgerError.olderSchema(path: path, missingMigrations: ["v4-integer-dedup-key"])) {
+            try Ledger(readOnlyPath: path)
+        }
+    }
+}

@@ -101,12 +101,27 @@ package struct MessageFacts: Sendable, Hashable {
 
     /// Appends the UTF-8 of ``deduplicationKey`` to `bytes`, without making the string.
     package func appendDeduplicationKey(to bytes: inout [UInt8]) {
-        if let messageID, !messageID.isEmpty {
+        var messageID = messageID ?? ""
+        var digest = digest
+        messageID.withUTF8 { id in
+            digest.withUTF8 { digest in
+                Self.appendDeduplicationKey(
+                    messageID: UnsafeRawBufferPointer(id), digest: UnsafeRawBufferPointer(digest), to: &bytes)
+            }
+        }
+    }
+
+    /// Appends the UTF-8 of the ``deduplicationKey`` of a message with these UTF-8 Message-ID (empty: none) and
+    /// digest to `bytes`: "mid:" and the Message-ID, else "sha256:" and the digest.
+    package static func appendDeduplicationKey(
+        messageID: UnsafeRawBufferPointer, digest: UnsafeRawBufferPointer, to bytes: inout [UInt8]
+    ) {
+        if !messageID.isEmpty {
             bytes.append(contentsOf: "mid:".utf8)
-            bytes.append(contentsOf: messageID.utf8)
+            bytes.append(contentsOf: messageID)
         } else {
             bytes.append(contentsOf: "sha256:".utf8)
-            bytes.append(contentsOf: digest.utf8)
+            bytes.append(contentsOf: digest)
         }
     }
 }
