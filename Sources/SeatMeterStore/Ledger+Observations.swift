@@ -42,9 +42,9 @@ extension Ledger {
             return statement
         }
 
-        /// The observations scan: the table itself in id order (`NOT INDEXED`: each row read where it lies,
-        /// not looked up from the date index one by one). Ingest order is close to date order, so a range is a
-        /// short run of ids; ``Ledger/observations(from:to:parallelMinimum:)`` bounds the ids and sorts by date.
+        /// The observations scan: the table itself in id order (`NOT INDEXED`: each row read where it lies; the
+        /// ledger has no date index since v5). Ingest order is close to date order, so a range is a short run of ids;
+        /// ``Ledger/observations(from:to:parallelMinimum:)`` bounds the ids and sorts by date.
         var query: String {
             """
             SELECT id, messageID, digest, date, subject, automationReasons, appearances, folders
@@ -52,9 +52,9 @@ extension Ledger {
             """
         }
 
-        /// `COUNT(*), MIN(id), MAX(id)` of the selection, from the date index alone (it holds date and id).
+        /// `COUNT(*), MIN(id), MAX(id)` of the selection (a pass over the table for a range).
         var countQuery: String {
-            "SELECT COUNT(*), MIN(id), MAX(id) FROM message INDEXED BY message_date \(filter)"
+            "SELECT COUNT(*), MIN(id), MAX(id) FROM message \(filter)"
         }
     }
 
@@ -100,9 +100,9 @@ extension Ledger {
 
     /// Cuts the whole id range in one part, or two at its middle id when it holds at least `parallelMinimum` ids;
     /// each part's `count` is its number of ids (an upper bound of its rows). Unlike ``halves(of:parallelMinimum:in:)``
-    /// nothing is counted: each part's scan filters by date itself. Scanning rows outside the selection costs about
-    /// what counting the selection in the date index would (both a pass over a million rows in about 0.1 s), and a
-    /// report's selection is most of a ledger.
+    /// nothing is counted: each part's scan filters by date itself. Scanning rows outside the selection cost about
+    /// what counting the selection in the date index the ledger had until v5 did (both a pass over a million rows in
+    /// about 0.1 s), and a report's selection is most of a ledger.
     static func idHalves(of selection: Selection, parallelMinimum: Int, in db: Database) throws -> [Half] {
         let bounds = try RawStatement(db, sql: idBoundsQuery)
         defer { bounds.reset() }

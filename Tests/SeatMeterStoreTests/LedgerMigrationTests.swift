@@ -301,7 +301,10 @@ struct LedgerV4MigrationTests {
         #expect(try ledger.stats().locations == 3)
         #expect(try ledger.strings(sql: "PRAGMA foreign_key_check") == [])
         #expect(try ledger.strings(sql: "PRAGMA integrity_check") == ["ok"])
-        #expect(try ledger.queryPlan(sql: "SELECT id FROM message WHERE date >= 0").joined().contains("message_date"))
+        // The defects index made again (the date index, made again too, goes with v5).
+        #expect(
+            try ledger.strings(sql: "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'message'")
+                .sorted() == ["message_defects", "sqlite_autoindex_message_1"])
         // Row 1's hash is the real one: ingesting that message again finds it.
         let again = try ledger.ingest(IngestBatch(
             account: "helpdesk", folder: "INBOX", role: .incoming, uidValidity: 1,
@@ -319,7 +322,9 @@ struct LedgerV4MigrationTests {
         try Self.v3Ledger(
             hashes: [a + Array(repeating: 3, count: 8), y + Array(repeating: 4, count: 8), a + y], at: path)
         #expect(throws: (any Error).self) { try Ledger(path: path) }
-        #expect(throws: LedgerError.olderSchema(path: path, missingMigrations: ["v4-integer-dedup-key"])) {
+        let fromV4 = Array(LedgerSchema.identifiers.drop { $0 != "v4-integer-dedup-key" })
+        #expect(fromV4.first == "v4-integer-dedup-key")
+        #expect(throws: LedgerError.olderSchema(path: path, missingMigrations: fromV4)) {
             try Ledger(readOnlyPath: path)
         }
     }
