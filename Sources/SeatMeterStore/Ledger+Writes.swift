@@ -227,7 +227,8 @@ extension Ledger {
                 identity.removeAll(keepingCapacity: true)
                 let known = try packed.withUnsafeBytes { packed -> StoredMessage? in
                     try insertMessage.bind(borrowedBlob: packed, at: 9)
-                    for key in [keys.first, keys.second] {
+                    for attempt in 0..<2 {
+                        let key = attempt == 0 ? keys.first : keys.second
                         try insertMessage.bind(key, at: 1)
                         try insertMessage.execute()
                         if insertMessage.changes > 0 { return nil }
