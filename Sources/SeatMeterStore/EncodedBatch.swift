@@ -92,7 +92,9 @@ package struct IngestEncoder: Sendable {
     }
 
     /// An encoder whose de-duplication hashes `dedupHash` makes (tests: hashes that collide).
-    init(dictionaryLimit: Int = 200_000, dedupHash: @escaping @Sendable (UnsafeRawBufferPointer, inout [UInt8]) -> Void) {
+    init(
+        dictionaryLimit: Int = 200_000, dedupHash: @escaping @Sendable (UnsafeRawBufferPointer, inout [UInt8]) -> Void
+    ) {
         self.dictionaryLimit = dictionaryLimit
         appendDedupHash = dedupHash
     }

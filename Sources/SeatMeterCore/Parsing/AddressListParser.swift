@@ -63,9 +63,13 @@ struct AddressListParser {
     /// How many elements the general path read (for the tests).
     private(set) var generalElements = 0
 
+    /// Decoded display names kept from earlier values and messages (nil: decode every time).
+    private let cache: HeaderParseCache?
+
     /// The scratch buffers grow on first use: most values never need the general path's buffers.
-    init(usesFastPath: Bool = true) {
+    init(usesFastPath: Bool = true, cache: HeaderParseCache? = nil) {
         self.usesFastPath = usesFastPath
+        self.cache = cache
     }
 
     // MARK: - Entry
@@ -274,9 +278,11 @@ struct AddressListParser {
         if Self.isPlainASCII(nameBytes, allowEncodedWords: quotedName) {
             name = String(decoding: nameBytes, as: UTF8.self)
         } else {
-            let decoded =
+            func decode() -> DecodedText {
                 quotedName
-                ? EncodedWordDecoder.decode(raw: nameBytes) : EncodedWordDecoder.decode(unstructured: nameBytes)
+                    ? EncodedWordDecoder.decode(raw: nameBytes) : EncodedWordDecoder.decode(unstructured: nameBytes)
+            }
+            let decoded = cache?.name(nameBytes, quoted: quotedName, decode: decode) ?? decode()
             for defect in decoded.defects { addDefect(defect, to: &defects) }
             name = decoded.text
         }

@@ -50,6 +50,11 @@ package enum HeaderParser {
         block.withUnsafeBufferPointer { parse(buffer: $0, limits: .default) }
     }
 
+    /// Parses a header block, reusing (and filling) `cache`: for the many blocks of one sync or import.
+    package static func parse(_ block: [UInt8], cache: HeaderParseCache) -> MessageFacts {
+        block.withUnsafeBufferPointer { parse(buffer: $0, limits: .default, cache: cache) }
+    }
+
     /// The header block of a whole message: the bytes before the first empty line (CRLF or bare LF), including
     /// the line end of the last field; all of `message` when it has no empty line.
     package static func headerBlock<Bytes: Collection<UInt8>>(of message: Bytes) -> Bytes.SubSequence {
@@ -65,14 +70,16 @@ package enum HeaderParser {
     }
 
     /// Parses the header block at the start of `block` (the scanner stops at the first empty line).
-    static func parse(buffer block: UnsafeBufferPointer<UInt8>, limits: HeaderLimits) -> MessageFacts {
+    static func parse(
+        buffer block: UnsafeBufferPointer<UInt8>, limits: HeaderLimits, cache: HeaderParseCache? = nil
+    ) -> MessageFacts {
         var facts = MessageFacts()
         facts.appearances.reserveCapacity(8)
         var defects: [String] = []
         var scanner = RawHeaderField.Scanner(block, limits: limits)
         var fieldCount = 0
 
-        var addressParser = AddressListParser()
+        var addressParser = AddressListParser(cache: cache)
         var automation = AutomationSignals()
         var seenAddressFields: UInt16 = 0
         var sawSubject = false

@@ -43,6 +43,7 @@ package struct ImportEngine: Sendable {
                 checkpointUID: nil)
         }
 
+        let parseCache = HeaderParseCache()
         do {
             try MailFileReader.forEachMessage(at: absolute) { folder, bytes in
                 if folder != pendingFolder {
@@ -54,7 +55,7 @@ package struct ImportEngine: Sendable {
                     summaries[folder] = FolderSyncSummary(account: account, folder: location(absolute, folder), role: role(folder))
                     order.append(folder)
                 }
-                writer.append(IngestMessage(uid: nil, facts: HeaderParser.parse(bytes)))
+                writer.append(IngestMessage(uid: nil, facts: HeaderParser.parse(bytes, cache: parseCache)))
                 done += 1
                 if writer.appendedCount >= batchSize {
                     try flush()

@@ -275,6 +275,7 @@ package struct SyncEngine: Sendable {
                 account: account, folder: folder, done: min(done, total), total: total, elapsed: elapsed.timeInterval))
         }
         var lower = start
+        let parseCache = HeaderParseCache()
         while lower <= end {
             if shouldContinue?() == false { break }
             let upper = lower + min(batchSize - 1, end - lower)
@@ -283,7 +284,7 @@ package struct SyncEngine: Sendable {
                 account: account, folder: folder, role: role, uidValidity: status.uidValidity, checkpointUID: upper
             ) { append in
                 try session.fetchHeaders(uids: lower...upper, fields: HeaderParser.fetchedFieldNames) { header in
-                    append(IngestMessage(uid: header.uid, facts: HeaderParser.parse(header.bytes)))
+                    append(IngestMessage(uid: header.uid, facts: HeaderParser.parse(header.bytes, cache: parseCache)))
                     fetched += 1
                     if fetched % Self.progressInterval == 0 { report(done + fetched) }
                 }
