@@ -1,7 +1,8 @@
 /// What parsing many header blocks in a row can reuse: display names decoded from RFC 2047 encoded words (or from
 /// quoted strings with 8-bit text), by their bytes as written. A mailbox's people recur from message to message, and
-/// decoding a name (base64 or Q, then its charset) is by far the dearest part of parsing a mailbox: without this, a
-/// sync of 100,000 messages spent about 25 ms decoding the same few thousand names again and again.
+/// decoding a name (base64 or Q, then its charset) costs far more than finding it again: without this, a sync of
+/// 100,000 messages spent about 25 ms (4.5% of its CPU samples) decoding the same few thousand names again and again;
+/// with it, 2.3% went to the names, lookups included.
 ///
 /// Decoding is a function of the bytes alone, so a cached name is the name decoding would give, defects included.
 /// The cache holds at most `limit` names per kind and starts over when full. One cache per parsing thread: it is a
