@@ -144,18 +144,17 @@ package final class Ledger: Sendable {
             // The cache is a bound, not a share of the ledger: pages beyond it are read back from the OS page cache,
             // which does not count in the process's memory.
             try db.execute(sql: "PRAGMA cache_size = -8192")
-            // A checkpoint once the WAL holds 16 MB (1,024 pages of 16 KB): during a cold sync it runs on the
-            // writer thread while the next range is fetched, the WAL file is then written over again instead of
-            // growing (no new blocks to allocate), and at most 16 MB is left for a later checkpoint. 8,192 pages
-            // (128 MB) left all of it to the checkpoint when the ledger closed (made then): a cold sync of 100,000
-            // messages took 0.046-0.061 s longer (medians of paired differences, 15 pairs twice, 23 of 30 slower).
-            try db.execute(sql: "PRAGMA wal_autocheckpoint = 1024")
-            // No checkpoint when the writer closes: the WAL's last pages (at most the 16 MB above, plus the last
-            // transaction) are copied by the next autocheckpoint, which during a sync runs on the writer thread
-            // while the next range is fetched, instead of after a sync's last commit, when nothing else runs.
-            // Readers read them from the WAL meanwhile (PERSIST_WAL keeps it, and the -shm, on disk). Measured on
-            // the 100,000-message bench: cold sync -0.019 and -0.055 s (medians of paired differences, 15 pairs
-            // twice, 18 of 30 pairs faster).
+            // A sync or an import checkpoints beside the writer, on its own connection (`WALCheckpointer`). The
+            // writer's own checkpoint, inside the commit that crosses the threshold, is the backstop for everything
+            // else, and for a long import, during which the WAL does not start over (a transaction always begins
+            // before the checkpoint of the previous one is done): at 64 MB (4,096 pages of 16 KB) it copies what
+            // little the checkpointer has not, and the WAL is then written over from its start again.
+            try db.execute(sql: "PRAGMA wal_autocheckpoint = 4096")
+            // No checkpoint when the writer closes: the WAL's last pages (a sync's last range) are copied by the
+            // next sync's first checkpoint, while it fetches, instead of after a sync's last commit, when nothing
+            // else runs. Readers read them from the WAL meanwhile (PERSIST_WAL keeps it, and the -shm, on disk).
+            // Measured on the 100,000-message bench: cold sync -0.019 and -0.055 s (medians of paired differences,
+            // 15 pairs twice, 18 of 30 pairs faster).
             let noCheckpoint = seatmeter_sqlite_skip_checkpoint_on_close(UnsafeMutableRawPointer(db.sqliteConnection))
             guard noCheckpoint == SQLITE_OK else {
                 throw DatabaseError(
@@ -186,15 +185,41 @@ extension Ledger {
         }
     }
 
-    /// The WAL file SQLite writes for this ledger (next to the database file, after SQLite resolved symbolic links);
-    /// nil for an in-memory ledger.
-    package func walPath() -> String? {
+    /// The database file SQLite opened for this ledger (after it resolved symbolic links); nil for an in-memory
+    /// ledger.
+    package func databasePath() -> String? {
         dbWriter.writeWithoutTransaction { db in
-            guard let database = sqlite3_db_filename(db.sqliteConnection, "main"), database.pointee != 0,
-                let wal = sqlite3_filename_wal(database)
-            else { return nil }
-            return String(cString: wal)
+            guard let database = sqlite3_db_filename(db.sqliteConnection, "main"), database.pointee != 0 else {
+                return nil
+            }
+            return String(cString: database)
         }
+    }
+
+    /// How many messages the database file holds without its WAL: those a checkpoint copied into it (tests; read
+    /// from a copy of the file alone).
+    package func messagesInDatabaseFileAlone() throws -> Int {
+        guard let database = databasePath() else { return 0 }
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("seatmeter-dbfile-\(UUID())")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let copy = directory.appendingPathComponent("ledger.sqlite").path
+        try FileManager.default.copyItem(atPath: database, toPath: copy)
+        return try Ledger(path: copy).messageCount()
+    }
+
+    /// ``messagesInDatabaseFileAlone()`` once it reaches `minimum`, or when `timeout` is over (tests: a checkpoint
+    /// that runs on its own thread).
+    package func messagesInDatabaseFileAlone(reaching minimum: Int, within timeout: Duration = .seconds(20)) throws
+        -> Int
+    {
+        let deadline = ContinuousClock.now.advanced(by: timeout)
+        var count = try messagesInDatabaseFileAlone()
+        while count < minimum, ContinuousClock.now < deadline {
+            Thread.sleep(forTimeInterval: 0.005)
+            count = try messagesInDatabaseFileAlone()
+        }
+        return count
     }
 
     /// Raw SQL in one write transaction, for tests (`@testable import`): schema probes and fault injection.

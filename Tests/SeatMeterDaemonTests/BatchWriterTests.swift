@@ -118,6 +118,27 @@ struct BatchWriterTests {
         #expect(stored.map(\.appearances) == (1...10).map { Self.message($0).facts.appearances })
     }
 
+    /// Each batch checkpoints the ones committed before it beside the writer: the database file alone (without its
+    /// WAL) comes to hold every batch but perhaps the last.
+    @Test func batchesCommittedBeforeTheLastAreCheckpointedIntoTheDatabaseFile() throws {
+        let directory = try TemporaryDirectory(prefix: "seatmeter-writer")
+        let ledger = try Ledger(path: directory.path + "/ledger.sqlite")
+        let writer = BatchWriter(ledger: ledger, chunkSize: 10)
+        for range in [1...40, 41...80, 81...120] {
+            try writer.submit(
+                account: "a", folder: "INBOX", role: .incoming, uidValidity: 1, checkpointUID: UInt32(range.upperBound)
+            ) { append in
+                for n in range { append(Self.message(n)) }
+            }
+        }
+        #expect(try writer.finish().map(\.newMessages) == [40, 40, 40])
+        #expect(try ledger.messageCount() == 120)
+        #expect(try ledger.checkpoint(account: "a", folder: "INBOX")?.lastUID == 120)
+        // The checkpoint of the first two runs on its own thread, maybe still now.
+        #expect(try ledger.messagesInDatabaseFileAlone(reaching: 80) >= 80)
+        withExtendedLifetime(writer) {}
+    }
+
     @Test func chunksAreAnEighthOfABatchAndAtMostAThousand() {
         #expect(BatchWriter.chunkSize(batchSize: 8000) == 1000)
         #expect(BatchWriter.chunkSize(batchSize: 100_000) == 1000)

@@ -62,15 +62,15 @@ final class BatchWriter: @unchecked Sendable {
     /// Chunks handed off and not yet taken by the writer, at most: the appending side waits beyond that.
     static let inFlight = 12
 
-    /// Writes the WAL back as the commits go on (``WALWriteback``); nil for an in-memory ledger.
-    private let writeback: WALWriteback?
+    /// Checkpoints the WAL beside the writer (``WALCheckpointer``); nil for an in-memory ledger.
+    private let checkpointer: WALCheckpointer?
 
     /// - Parameter chunkSize: messages per chunk handed to the writer while a batch is open.
     init(ledger: Ledger, chunkSize: Int) {
         precondition(chunkSize > 0, "BatchWriter chunk size must be positive")
         self.ledger = ledger
         self.chunkSize = chunkSize
-        writeback = WALWriteback(ledger: ledger)
+        checkpointer = WALCheckpointer(ledger: ledger)
     }
 
     /// The chunk size for batches of `batchSize` messages: an eighth of a batch, at most 1,000 messages, so that the
@@ -202,6 +202,8 @@ final class BatchWriter: @unchecked Sendable {
             }
         }
         if failure.withLock({ $0 == nil }) {
+            // What the earlier batches committed is copied into the database file while this one is stored.
+            checkpointer?.request()
             do {
                 let chunkResults = try ledger.ingest(ids: &ids, next: next)
                 results.append(chunkResults.reduce(into: IngestResult()) { total, chunk in
@@ -209,7 +211,6 @@ final class BatchWriter: @unchecked Sendable {
                     total.duplicates += chunk.duplicates
                     total.newLocations += chunk.newLocations
                 })
-                writeback?.request()
             } catch is Aborted {
             } catch {
                 failure.withLock { $0 = error }
