@@ -209,17 +209,18 @@ extension Ledger {
     }
 
     /// ``messagesInDatabaseFileAlone()`` once it reaches `minimum`, or when `timeout` is over (tests: a checkpoint
-    /// that runs on its own thread).
+    /// that runs on its own thread, which nothing can wait for). A copy taken while that checkpoint writes the file
+    /// can be torn (SQLite itself reads those pages from the WAL until the checkpoint is complete): it is taken again.
     package func messagesInDatabaseFileAlone(reaching minimum: Int, within timeout: Duration = .seconds(20)) throws
         -> Int
     {
         let deadline = ContinuousClock.now.advanced(by: timeout)
-        var count = try messagesInDatabaseFileAlone()
-        while count < minimum, ContinuousClock.now < deadline {
+        while true {
+            let count = try? messagesInDatabaseFileAlone()
+            if let count, count >= minimum { return count }
+            if ContinuousClock.now >= deadline { return try count ?? messagesInDatabaseFileAlone() }
             Thread.sleep(forTimeInterval: 0.005)
-            count = try messagesInDatabaseFileAlone()
         }
-        return count
     }
 
     /// Raw SQL in one write transaction, for tests (`@testable import`): schema probes and fault injection.

@@ -13,9 +13,9 @@ import Synchronization
 /// messages piled up behind it. A `PASSIVE` checkpoint from another connection runs beside the writer's
 /// transactions (SQLite's WAL design: it copies only committed frames and waits for no one).
 ///
-/// ``request()`` is made when a batch starts: the batches committed before it are checkpointed while it is stored.
-/// The last batch's pages stay in the WAL for the next writer's first checkpoint, as the writer connection does not
-/// checkpoint when it closes either (`Ledger.makeConfiguration`). Measured on the 100,000-message bench against the
+/// ``request()`` is made when a sync's or an import's second and later batches start (`BatchWriter`): the batches
+/// committed before it are checkpointed while it is stored. The last batch's pages stay in the WAL for a later
+/// checkpoint, as the writer connection does not checkpoint when it closes either (`Ledger.makeConfiguration`). Measured on the 100,000-message bench against the
 /// writer's own checkpoint every 16 MB: cold sync -0.011 s (median of 40 paired differences, 23 faster; a prototype
 /// that waited for a running checkpoint at the end: -0.007 to -0.051 s in four sets of 13 to 30 pairs, 53 of 83
 /// faster). An earlier session measured a second connection checkpointing after every commit as slower (1.19 -> 1.31
@@ -126,5 +126,5 @@ package final class WALCheckpointer: Sendable {
     var checkpointsRun: Int { connection.completed.load(ordering: .relaxed) }
 
     /// Waits for a queued or running checkpoint (tests).
-    func waitForCheckpoint() { queue.sync {} }
+    package func waitForCheckpoint() { queue.sync {} }
 }

@@ -56,6 +56,8 @@ final class BatchWriter: @unchecked Sendable {
     private let failure = Mutex<(any Error)?>(nil)
     /// Chunks stored so far, committed or not (tests).
     private let stored = Atomic<Int>(0)
+    /// Checkpoints requested so far (tests).
+    private let requested = Atomic<Int>(0)
 
     /// Messages per chunk handed to the writer.
     private let chunkSize: Int
@@ -202,8 +204,13 @@ final class BatchWriter: @unchecked Sendable {
             }
         }
         if failure.withLock({ $0 == nil }) {
-            // What the earlier batches committed is copied into the database file while this one is stored.
-            checkpointer?.request()
+            // What this writer's earlier batches committed is copied into the database file while this one is
+            // stored. A writer's first batch asks for nothing: a sync of one range (most of a service's) would start
+            // a copy of what earlier runs left and then end, stopping it half-way if its process exits.
+            if let checkpointer, !results.isEmpty {
+                checkpointer.request()
+                requested.add(1, ordering: .relaxed)
+            }
             do {
                 let chunkResults = try ledger.ingest(ids: &ids, next: next)
                 results.append(chunkResults.reduce(into: IngestResult()) { total, chunk in
@@ -224,4 +231,10 @@ final class BatchWriter: @unchecked Sendable {
 
     /// Chunks the writer has stored so far, committed or not (tests).
     var chunksStored: Int { stored.load(ordering: .relaxed) }
+
+    /// Checkpoints requested so far (tests).
+    var checkpointsRequested: Int { requested.load(ordering: .relaxed) }
+
+    /// Waits for the checkpoints requested so far (tests).
+    func waitForCheckpoints() { checkpointer?.waitForCheckpoint() }
 }
