@@ -150,11 +150,11 @@ package final class Ledger: Sendable {
             // before the checkpoint of the previous one is done): at 64 MB (4,096 pages of 16 KB) it copies what
             // little the checkpointer has not, and the WAL is then written over from its start again.
             try db.execute(sql: "PRAGMA wal_autocheckpoint = 4096")
-            // No checkpoint when the writer closes: the WAL's last pages (a sync's last range) are copied by the
-            // next sync's first checkpoint, while it fetches, instead of after a sync's last commit, when nothing
-            // else runs. Readers read them from the WAL meanwhile (PERSIST_WAL keeps it, and the -shm, on disk).
-            // Measured on the 100,000-message bench: cold sync -0.019 and -0.055 s (medians of paired differences,
-            // 15 pairs twice, 18 of 30 pairs faster).
+            // No checkpoint when the writer closes: the WAL's last pages (a sync's last range) are copied by a
+            // later sync's checkpoint, while it fetches (or by the backstop above), instead of after a sync's last
+            // commit, when nothing else runs. Readers read them from the WAL meanwhile (PERSIST_WAL keeps it, and
+            // the -shm, on disk). Measured on the 100,000-message bench: cold sync -0.019 and -0.055 s (medians of
+            // paired differences, 15 pairs twice, 18 of 30 pairs faster).
             let noCheckpoint = seatmeter_sqlite_skip_checkpoint_on_close(UnsafeMutableRawPointer(db.sqliteConnection))
             guard noCheckpoint == SQLITE_OK else {
                 throw DatabaseError(

@@ -15,12 +15,13 @@ import Synchronization
 ///
 /// ``request()`` is made when a sync's or an import's second and later batches start (`BatchWriter`): the batches
 /// committed before it are checkpointed while it is stored. The last batch's pages stay in the WAL for a later
-/// checkpoint, as the writer connection does not checkpoint when it closes either (`Ledger.makeConfiguration`). Measured on the 100,000-message bench against the
-/// writer's own checkpoint every 16 MB: cold sync -0.011 s (median of 40 paired differences, 23 faster; a prototype
-/// that waited for a running checkpoint at the end: -0.007 to -0.051 s in four sets of 13 to 30 pairs, 53 of 83
-/// faster). An earlier session measured a second connection checkpointing after every commit as slower (1.19 -> 1.31
-/// s, when a cold sync took that long); that one also copied each sync's last range, which this one leaves to the
-/// next.
+/// checkpoint, as the writer connection does not checkpoint when it closes either (`Ledger.makeConfiguration`).
+///
+/// Measured on the 100,000-message bench against the writer's own checkpoint every 16 MB: cold sync -0.011 s
+/// (median of 40 paired differences, 23 faster; a prototype that waited for a running checkpoint at the end: -0.007
+/// to -0.051 s in four sets of 13 to 30 pairs, 53 of 83 faster). An earlier session measured a second connection
+/// checkpointing after every commit as slower (1.19 -> 1.31 s, when a cold sync took that long); that one also
+/// copied each sync's last range, which this one leaves to a later one.
 package final class WALCheckpointer: Sendable {
     /// The checkpointing connection, opened on first use; what the queue's blocks touch (never `self`: a checkpoint
     /// may go on after the checkpointer is gone).
